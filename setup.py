@@ -1,0 +1,27 @@
+from setuptools import find_packages, setup
+
+setup(
+    name="tf_nst",
+    version="0.1.0",
+    description="Neural style transfer on TensorFlow 2 / Keras 3: Gatys, MRF fusion, fast feed-forward, local.",
+    long_description=open("README.md", encoding="utf-8").read(),
+    long_description_content_type="text/markdown",
+    license="Apache-2.0",
+    python_requires=">=3.10",
+    packages=find_packages(include=["tf_nst", "tf_nst.*"]),
+    package_data={"tf_nst": ["assets/*", "default_config.py"]},
+    install_requires=[
+        "tensorflow>=2.16",
+        "keras>=3.0",
+        "tensorflow-probability[tf]>=0.24",
+        "numpy",
+        "pillow",
+        "absl-py",
+        "matplotlib",
+        "ml-collections",
+    ],
+    extras_require={
+        "test": ["pytest", "pytest-timeout", "nbclient", "nbformat", "ipykernel"],
+    },
+    entry_points={"console_scripts": ["tf-nst=tf_nst.apps.main:main"]},
+)

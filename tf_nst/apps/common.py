@@ -1,0 +1,75 @@
+"""What every subcommand shares: one-line errors, quiet TensorFlow start-up, flag parsing."""
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+import warnings
+from typing import Callable
+
+from absl import app, flags
+
+from tf_nst.errors import UserError
+
+FLAGS = flags.FLAGS
+EXIT_USAGE, EXIT_FAILED, EXIT_INTERRUPTED = 2, 1, 130
+
+
+def define_weights_flag() -> None:
+    flags.DEFINE_string("weights_dir", None,
+                        "Folder holding vgg16_notop.h5 / vgg19_notop.h5 / resnet50_notop.h5 "
+                        "(default: $TF_NST_WEIGHTS_DIR, else download from Keras).")
+
+
+def fail(command: str, message: str, code: int = EXIT_USAGE) -> None:
+    print(f"tf-nst {command}: error: {message}", file=sys.stderr, flush=True)
+    sys.exit(code)
+
+
+@contextlib.contextmanager
+def _stderr_silenced():
+    """Hide TensorFlow's C++ start-up chatter (it ignores TF_CPP_MIN_LOG_LEVEL) on fd 2."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        yield
+    finally:
+        sys.stderr.flush()
+        os.dup2(saved, 2)
+        os.close(devnull)
+        os.close(saved)
+
+
+def start_tensorflow() -> None:
+    """Import TensorFlow and initialise its devices without flooding stderr."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    warnings.filterwarnings("ignore", module="keras")
+    with _stderr_silenced():
+        import tensorflow as tf
+        tf.config.list_logical_devices()
+        tf.get_logger().setLevel("ERROR")
+        import tensorflow_probability  # noqa: F401  (its import also prints once)
+
+
+def run(command: str, main: Callable[[list[str]], int | None], argv: list[str]) -> None:
+    """Parse flags, run ``main``, and turn UserError / Ctrl-C into a one-line message and exit code."""
+
+    def parse(args: list[str]) -> list[str]:
+        try:
+            return FLAGS(args)
+        except flags.Error as error:
+            fail(command, " ".join(str(error).split()))
+
+    def guarded(args: list[str]) -> None:
+        if len(args) > 1:
+            fail(command, f"unexpected argument {args[1]!r} (flags look like --name=value)")
+        try:
+            sys.exit(main(args) or 0)
+        except UserError as error:
+            fail(command, str(error))
+        except KeyboardInterrupt:
+            fail(command, "interrupted", EXIT_INTERRUPTED)
+
+    app.run(guarded, argv=argv, flags_parser=parse)

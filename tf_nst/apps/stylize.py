@@ -1,0 +1,88 @@
+"""``tf-nst stylize``: optimization-based style transfer driven by an ml_collections config file.
+
+Examples:
+  tf-nst stylize                      # bundled cat photo x Starry Night -> stylized.png
+  tf-nst stylize --config=configs/gatys2016.py --content=photo.jpg --style=painting.jpg \\
+      --output=out.png --config.image_size=512 --config.steps=300
+  tf-nst stylize --style=a.jpg --style=b.jpg --style_weights=0.7,0.3 --config.preserve_color=luminance
+"""
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+from absl import flags
+from ml_collections import config_flags
+
+from tf_nst import config as config_lib
+from tf_nst import images
+from tf_nst.apps import common
+from tf_nst.errors import UserError
+
+_DEFAULT_CONFIG = str(Path(__file__).resolve().parent.parent / "default_config.py")
+CONFIG = config_flags.DEFINE_config_file(
+    "config", _DEFAULT_CONFIG, "Config file (configs/NAME.py); override fields as --config.FIELD=VALUE.",
+    lock_config=True)
+flags.DEFINE_string("content", str(images.EXAMPLE_CONTENT), "Content photo (default: bundled example).")
+flags.DEFINE_multi_string("style", [str(images.EXAMPLE_STYLE)], "Style image; repeat for several styles.")
+flags.DEFINE_string("style_weights", None, "Comma-separated blend weights, one per --style (e.g. 0.7,0.3).")
+flags.DEFINE_string("output", "stylized.png", "Output image; its .json history and _loss.png plot go beside it.")
+common.define_weights_flag()
+FLAGS = flags.FLAGS
+
+
+def parse_blend_weights(text: str | None, count: int) -> list[float] | None:
+    if text is None:
+        return None
+    try:
+        weights = [float(part) for part in text.split(",")]
+    except ValueError:
+        raise UserError(f"--style_weights must be comma-separated numbers, got {text!r}") from None
+    if len(weights) != count:
+        raise UserError(f"--style_weights has {len(weights)} values for {count} --style images")
+    if any(math.isnan(w) or math.isinf(w) or w < 0 for w in weights) or sum(weights) <= 0:
+        raise UserError(f"--style_weights must be non-negative finite numbers with a positive sum, got {text!r}")
+    return weights
+
+
+def main(argv: list[str]) -> int:
+    config = config_lib.validate(CONFIG.value)
+    content = images.load_image(FLAGS.content, "content")
+    styles = [images.load_image(path, "style") for path in FLAGS.style]
+    blend = parse_blend_weights(FLAGS.style_weights, len(styles))
+    from tf_nst import reporting
+    output = images.check_output_path(FLAGS.output, [FLAGS.content, *FLAGS.style])
+    companions = reporting.companion_paths(output)
+    for path in companions.values():
+        images.check_output_path(path if path.suffix == ".png" else path.with_suffix(".png"),
+                                 [FLAGS.content, *FLAGS.style])
+
+    common.start_tensorflow()
+    from tf_nst.stylize import stylize
+
+    def save_intermediate(step: int, image, record: dict) -> None:
+        if config.save_every and step % config.save_every == 0:
+            images.save_image(output.with_name(f"{output.stem}_step{step}{output.suffix}"), image)
+
+    print(f"stylizing {FLAGS.content} with {', '.join(FLAGS.style)} ({config.backbone}, {config.optimizer}, "
+          f"{config.precision})", flush=True)
+    result = stylize(content, styles, config, blend, FLAGS.weights_dir, callback=save_intermediate)
+    images.save_image(output, result.image)
+    reporting.write_history(companions["history"], result.history, config=config.to_dict(),
+                            content=FLAGS.content, styles=FLAGS.style, style_weights=blend,
+                            stop_reason=result.stop_reason)
+    if result.history:
+        reporting.plot_loss_curves(companions["plot"], result.history, title=output.name)
+    last = result.history[-1] if result.history else {}
+    print(f"wrote {output} ({result.image.shape[1]}x{result.image.shape[0]}), {companions['history']} and "
+          f"{companions['plot']}; final loss {last.get('total', float('nan')):.4g} "
+          f"after {last.get('seconds', 0):.1f}s", flush=True)
+    if result.stop_reason == "interrupted":
+        common.fail("stylize", f"interrupted; saved the current image to {output}", common.EXIT_INTERRUPTED)
+    if result.stop_reason:
+        common.fail("stylize", f"{result.stop_reason}; kept the last finite image in {output}", common.EXIT_FAILED)
+    return 0
+
+
+def run(argv: list[str]) -> None:
+    common.run("stylize", main, argv)

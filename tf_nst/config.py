@@ -1,0 +1,115 @@
+"""The stylization config: every field documented once, here, and validated before any model loads.
+
+Preset files in ``configs/`` start from :func:`base_config` and override fields;
+users override any field on the command line (``--config.steps=50``).
+"""
+from __future__ import annotations
+
+import math
+
+import ml_collections
+
+from tf_nst.errors import UserError
+
+BACKBONES = ("vgg16", "vgg19", "resnet50")
+OPTIMIZERS = ("lbfgs", "adam", "nadam", "sgd")
+INITS = ("content", "style", "noise")
+PRECISIONS = ("float32", "mixed_bfloat16")
+CONTENT_LOSS_FORMS = ("half_sum", "mean")
+STYLE_LOSS_FORMS = ("gatys", "mean_hw", "mean_chw")
+PRESERVE_COLOR = ("none", "luminance", "histogram")
+
+
+def base_config() -> ml_collections.ConfigDict:
+    """Defaults: a quick VGG19 / L-BFGS Gatys run that finishes in minutes on a laptop CPU."""
+    config = ml_collections.ConfigDict()
+    # Feature extractor: "vgg16" | "vgg19" | "resnet50" (keras.applications, ImageNet weights).
+    config.backbone = "vgg19"
+    # Layer names: Keras ("block4_conv2"), classic ("relu4_2") or PyTorch numbering ("conv_10").
+    config.content_layers = ("relu4_2",)
+    config.style_layers = ("relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1")
+    # Per-layer weights, parallel to the layer lists; empty means 1/len(layers) each.
+    config.content_layer_weights = ()
+    config.style_layer_weights = ()
+    # Total loss = content_weight * content + style_weight * style + tv_weight * total variation.
+    config.content_weight = 1.0
+    config.style_weight = 1e3
+    config.tv_weight = 0.0
+    # Content loss per layer: "half_sum" = 1/2 sum (F-P)^2 (Gatys) | "mean" = mean (F-P)^2 (TF/PyTorch tutorials).
+    config.content_loss = "half_sum"
+    # Style loss per layer, with G = F^T F / (H W) for each image:
+    # "gatys" = sum (dG)^2 / (4 C^2) (= Gatys' 1/(4 N^2 M^2) on raw Grams) | "mean_hw" = mean (dG)^2
+    # (TF tutorial) | "mean_chw" = mean (dG / C)^2 (PyTorch tutorial, Gram / (C H W)).
+    config.style_loss = "gatys"
+    # "lbfgs" (tfp.optimizer.lbfgs_minimize) | "adam" | "nadam" | "sgd".
+    config.optimizer = "lbfgs"
+    # Step size for adam/nadam/sgd in units of pixel intensity in [0, 1]; beta_1/epsilon for adam/nadam.
+    config.learning_rate = 0.02
+    config.beta_1 = 0.9
+    config.epsilon = 1e-7
+    # Iterations per scale (L-BFGS: iterations, each with one or more loss evaluations).
+    config.steps = 100
+    # Output long side in pixels; style image long side = image_size * style_scale.
+    config.image_size = 256
+    config.style_scale = 1.0
+    # Start image: "content" | "style" (resized to the content's size) | "noise" (uniform, seeded).
+    config.init = "content"
+    config.seed = 0
+    # "float32" | "mixed_bfloat16" (bf16 convolutions, float32 loss math).
+    config.precision = "float32"
+    # Coarse-to-fine fractions of image_size, each scale initialised from the previous result.
+    config.scales = (1.0,)
+    # "none" | "luminance" (transfer luma only, keep the content's colours) | "histogram"
+    # (recolour the style to the content's colour mean/covariance first).
+    config.preserve_color = "none"
+    # Clip pixels to [0, 1] after every first-order step (L-BFGS output is clipped at the end).
+    config.clip_pixels = True
+    # Write an intermediate image every this many steps (0 = never).
+    config.save_every = 0
+    return config
+
+
+def _choice(config, field: str, choices: tuple[str, ...]) -> None:
+    value = config[field]
+    if value not in choices:
+        raise UserError(f"unknown {field} {value!r}; choose one of {', '.join(choices)}")
+
+
+def _non_negative(config, field: str) -> None:
+    value = config[field]
+    if not isinstance(value, (int, float)) or isinstance(value, bool) or math.isnan(value) or value < 0:
+        raise UserError(f"config.{field} must be a non-negative number, got {value!r}")
+
+
+def _layer_weights(config, layers_field: str, weights_field: str) -> None:
+    weights = tuple(config[weights_field])
+    if weights and len(weights) != len(config[layers_field]):
+        raise UserError(f"config.{weights_field} has {len(weights)} values for {len(config[layers_field])} layers")
+    for weight in weights:
+        if not isinstance(weight, (int, float)) or math.isnan(weight) or weight < 0:
+            raise UserError(f"config.{weights_field} must hold non-negative numbers, got {weight!r}")
+
+
+def validate(config: ml_collections.ConfigDict) -> ml_collections.ConfigDict:
+    """Check every field; raise UserError with a one-line message on the first bad one."""
+    for field, choices in (("backbone", BACKBONES), ("optimizer", OPTIMIZERS), ("init", INITS),
+                           ("precision", PRECISIONS), ("content_loss", CONTENT_LOSS_FORMS),
+                           ("style_loss", STYLE_LOSS_FORMS), ("preserve_color", PRESERVE_COLOR)):
+        _choice(config, field, choices)
+    for field in ("content_weight", "style_weight", "tv_weight", "learning_rate", "style_scale", "epsilon"):
+        _non_negative(config, field)
+    if not config.style_layers and not config.content_layers:
+        raise UserError("config needs at least one content or style layer")
+    _layer_weights(config, "content_layers", "content_layer_weights")
+    _layer_weights(config, "style_layers", "style_layer_weights")
+    if not isinstance(config.steps, int) or config.steps <= 0:
+        raise UserError(f"config.steps must be a positive integer, got {config.steps!r}")
+    if not isinstance(config.image_size, int) or not 16 <= config.image_size <= 4096:
+        raise UserError(f"config.image_size must be an integer from 16 to 4096, got {config.image_size!r}")
+    if not config.scales or any(not isinstance(s, (int, float)) or not 0 < s <= 1 for s in config.scales):
+        raise UserError(f"config.scales must be fractions in (0, 1], got {tuple(config.scales)!r}")
+    if config.style_scale <= 0:
+        raise UserError("config.style_scale must be positive")
+    if not isinstance(config.save_every, int) or config.save_every < 0:
+        raise UserError(f"config.save_every must be a non-negative integer, got {config.save_every!r}")
+    return config

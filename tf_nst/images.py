@@ -1,0 +1,165 @@
+"""Image I/O: robust decoding of user files, resizing, atomic writes, colour utilities.
+
+Images travel through tf_nst as float32 NumPy arrays of shape [H, W, 3] in 0..255.
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+import warnings
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageOps
+
+from tf_nst.errors import UserError
+
+#: Largest image we agree to decode (pixels). Larger files are treated as decompression bombs.
+MAX_PIXELS = 64_000_000
+_SIXTEEN_BIT_MODES = {"I;16", "I;16B", "I;16L", "I;16N", "I"}
+
+
+def load_image(path: str | os.PathLike, what: str = "image") -> np.ndarray:
+    """Decode any common image file to RGB float32 [H, W, 3] in 0..255.
+
+    Grayscale, palette, RGBA, 16-bit and CMYK files are converted; EXIF rotation is applied.
+    Every failure raises :class:`UserError` with a one-line message naming the file.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise UserError(f"{what} file not found: {path}")
+    if path.is_dir():
+        raise UserError(f"{what} path is a directory, expected an image file: {path}")
+    if path.stat().st_size == 0:
+        raise UserError(f"{what} file is empty (0 bytes): {path}")
+    Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(path) as image:
+                image.load()
+                image = ImageOps.exif_transpose(image)
+                return _to_rgb_array(image)
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise UserError(f"{what} is too large to decode safely (limit {MAX_PIXELS:,} pixels): {path}") from None
+    except Image.UnidentifiedImageError:
+        raise UserError(f"{what} is not a readable image: {path}") from None
+    except (OSError, SyntaxError, ValueError) as error:
+        raise UserError(f"{what} could not be decoded ({error}): {path}") from None
+
+
+def _to_rgb_array(image: Image.Image) -> np.ndarray:
+    if image.mode in _SIXTEEN_BIT_MODES:
+        values = np.asarray(image, dtype=np.float32)
+        scale = 257.0 if values.max(initial=0) > 255 or image.mode.startswith("I;16") else 1.0
+        gray = np.clip(values / scale, 0, 255)
+        return np.repeat(gray[..., None], 3, axis=-1)
+    if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
+        image = image.convert("RGBA")
+        background = Image.new("RGBA", image.size, (255, 255, 255, 255))
+        image = Image.alpha_composite(background, image)
+    return np.asarray(image.convert("RGB"), dtype=np.float32)
+
+
+def save_image(path: str | os.PathLike, image: np.ndarray) -> Path:
+    """Write an RGB image atomically (temp file in the same folder + rename); creates the folder."""
+    array = np.clip(np.rint(np.asarray(image, dtype=np.float32)), 0, 255).astype(np.uint8)
+    return write_atomically(path, lambda handle, fmt: Image.fromarray(array).save(handle, format=fmt))
+
+
+def write_atomically(path: str | os.PathLike, write, binary: bool = True) -> Path:
+    """Call ``write(handle, image_format)`` on a temp file, then rename it over ``path``."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    image_format = Image.registered_extensions().get(path.suffix.lower())
+    handle = tempfile.NamedTemporaryFile(
+        mode="wb" if binary else "w", dir=path.parent, prefix=f".{path.name}.", suffix=".tmp", delete=False)
+    try:
+        with handle:
+            write(handle, image_format)
+        os.replace(handle.name, path)
+    except BaseException:
+        Path(handle.name).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def check_output_path(output: str | os.PathLike, inputs: list[str | os.PathLike | None]) -> Path:
+    """Refuse an output path that would overwrite one of the inputs or has no image format."""
+    output = Path(output)
+    if output.is_dir():
+        raise UserError(f"output path is a directory, expected a file name: {output}")
+    if output.suffix.lower() not in Image.registered_extensions():
+        raise UserError(f"output file needs an image extension such as .png or .jpg: {output}")
+    for source in inputs:
+        if source is not None and Path(source).exists() and os.path.realpath(source) == os.path.realpath(output):
+            raise UserError(f"output path is the same file as an input, refusing to overwrite it: {output}")
+    return output
+
+
+def resize_long_side(image: np.ndarray, long_side: int) -> np.ndarray:
+    """Resize so that max(H, W) == long_side, keeping the aspect ratio (Lanczos)."""
+    height, width = image.shape[:2]
+    scale = long_side / max(height, width)
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    return resize(image, size)
+
+
+def resize(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """Resize to (width, height) with Lanczos filtering, in float precision."""
+    if (image.shape[1], image.shape[0]) == tuple(size):
+        return image.astype(np.float32)
+    channels = [Image.fromarray(image[..., c].astype(np.float32), mode="F").resize(size, Image.LANCZOS)
+                for c in range(image.shape[-1])]
+    return np.clip(np.stack([np.asarray(c) for c in channels], axis=-1), 0, 255).astype(np.float32)
+
+
+# --- colour ---------------------------------------------------------------------------------
+_RGB_TO_YIQ = np.array([[0.299, 0.587, 0.114], [0.596, -0.274, -0.322], [0.211, -0.523, 0.312]], np.float32)
+_YIQ_TO_RGB = np.linalg.inv(_RGB_TO_YIQ).astype(np.float32)
+
+
+def luminance(image: np.ndarray) -> np.ndarray:
+    """BT.601 luma Y of an RGB image, [H, W] in 0..255."""
+    return image @ _RGB_TO_YIQ[0]
+
+
+def gray_as_rgb(gray: np.ndarray) -> np.ndarray:
+    return np.repeat(gray[..., None], 3, axis=-1).astype(np.float32)
+
+
+def match_luminance(style: np.ndarray, content: np.ndarray) -> np.ndarray:
+    """Gatys et al. 2017 luminance-only transfer input: the style's luma, shifted to the content's mean/std."""
+    style_y, content_y = luminance(style), luminance(content)
+    matched = (style_y - style_y.mean()) / (style_y.std() + 1e-6) * content_y.std() + content_y.mean()
+    return gray_as_rgb(np.clip(matched, 0, 255))
+
+
+def combine_luminance(luma_source: np.ndarray, colour_source: np.ndarray) -> np.ndarray:
+    """Luma of ``luma_source`` with the chroma (YIQ I/Q) of ``colour_source``."""
+    yiq = colour_source @ _RGB_TO_YIQ.T
+    yiq[..., 0] = luminance(luma_source)
+    return np.clip(yiq @ _YIQ_TO_RGB.T, 0, 255).astype(np.float32)
+
+
+def match_colour_histogram(source: np.ndarray, target: np.ndarray) -> np.ndarray:
+    """Linearly recolour ``source`` so its RGB mean and covariance equal ``target``'s (Gatys et al. 2017)."""
+    src = source.reshape(-1, 3).astype(np.float64)
+    tgt = target.reshape(-1, 3).astype(np.float64)
+    src_mean, tgt_mean = src.mean(0), tgt.mean(0)
+    src_cov = np.cov(src, rowvar=False) + 1e-3 * np.eye(3)
+    tgt_cov = np.cov(tgt, rowvar=False) + 1e-3 * np.eye(3)
+    transform = _matrix_sqrt(tgt_cov) @ np.linalg.inv(_matrix_sqrt(src_cov))
+    out = (src - src_mean) @ transform.T + tgt_mean
+    return np.clip(out, 0, 255).reshape(source.shape).astype(np.float32)
+
+
+def _matrix_sqrt(matrix: np.ndarray) -> np.ndarray:
+    values, vectors = np.linalg.eigh(matrix)
+    return vectors @ np.diag(np.sqrt(np.clip(values, 0, None))) @ vectors.T
+
+
+# --- bundled public-domain examples ---------------------------------------------------------
+ASSETS = Path(__file__).parent / "assets"
+EXAMPLE_CONTENT = ASSETS / "chelsea.jpg"  # scikit-image "chelsea" cat, CC0 (Stefan van der Walt)
+EXAMPLE_STYLE = ASSETS / "starry_night.jpg"  # Vincent van Gogh, The Starry Night (1889), public domain

@@ -1,0 +1,124 @@
+"""Perceptual losses: pure tf.function math plus small loss classes that compose.
+
+Following pystiche, one encoder pass feeds every loss: :class:`PerceptualLoss`
+runs the :class:`~tf_nst.features.FeatureExtractor` once and hands the feature
+dict to each term (content, Gram style, total variation, later MRF...).
+Images are float32 [N, H, W, 3] with pixels in [0, 1]; all loss math is float32.
+"""
+from __future__ import annotations
+
+from typing import Mapping, Sequence
+
+import tensorflow as tf
+
+from tf_nst.features import FeatureExtractor
+
+
+@tf.function
+def gram_matrix(features: tf.Tensor) -> tf.Tensor:
+    """Per-position Gram matrix F^T F / (H W): [N, H, W, C] -> [N, C, C], float32."""
+    features = tf.cast(features, tf.float32)
+    positions = tf.cast(tf.shape(features)[1] * tf.shape(features)[2], tf.float32)
+    return tf.einsum("nhwc,nhwd->ncd", features, features) / positions
+
+
+@tf.function
+def content_loss(features: tf.Tensor, target: tf.Tensor, form: str = "half_sum") -> tf.Tensor:
+    """Squared feature error: "half_sum" = 1/2 sum (F-P)^2 (Gatys), "mean" = mean (F-P)^2."""
+    squared = tf.square(tf.cast(features, tf.float32) - tf.cast(target, tf.float32))
+    return 0.5 * tf.reduce_sum(squared) if form == "half_sum" else tf.reduce_mean(squared)
+
+
+@tf.function
+def gram_loss(gram: tf.Tensor, target_gram: tf.Tensor, form: str = "gatys") -> tf.Tensor:
+    """Style loss between per-position Grams (see :func:`gram_matrix`) of C channels.
+
+    "gatys": sum (dG)^2 / (4 C^2), equal to Gatys et al.'s sum (G-A)^2 / (4 N^2 M^2) on raw
+    Grams of equal size; "mean_hw": mean (dG)^2 (TF tutorial); "mean_chw": mean (dG / C)^2
+    (PyTorch tutorial, Gram divided by C H W).
+    """
+    channels = tf.cast(tf.shape(gram)[-1], tf.float32)
+    squared = tf.square(gram - target_gram)
+    if form == "gatys":
+        return tf.reduce_sum(squared) / (4.0 * channels**2)
+    if form == "mean_hw":
+        return tf.reduce_mean(squared)
+    return tf.reduce_mean(squared) / channels**2
+
+
+@tf.function
+def total_variation(images: tf.Tensor) -> tf.Tensor:
+    """Anisotropic total variation sum |dx| + |dy| (``tf.image.total_variation``), summed over the batch."""
+    return tf.reduce_sum(tf.image.total_variation(tf.cast(images, tf.float32)))
+
+
+def _layer_weights(layers: Sequence[str], weights: Sequence[float]) -> dict[str, float]:
+    weights = tuple(weights) or (1.0 / len(layers),) * len(layers)
+    return dict(zip(layers, (float(w) for w in weights)))
+
+
+class ContentLoss:
+    """Weighted sum over layers of :func:`content_loss` against fixed target features."""
+
+    def __init__(self, layers: Sequence[str], layer_weights: Sequence[float] = (), form: str = "half_sum"):
+        self.layer_weights = _layer_weights(layers, layer_weights)
+        self.form = form
+        self.targets: dict[str, tf.Tensor] = {}
+
+    def set_target(self, features: Mapping[str, tf.Tensor]) -> None:
+        self.targets = {layer: tf.constant(features[layer]) for layer in self.layer_weights}
+
+    def __call__(self, features: Mapping[str, tf.Tensor]) -> tf.Tensor:
+        return tf.add_n([weight * content_loss(features[layer], self.targets[layer], self.form)
+                         for layer, weight in self.layer_weights.items()])
+
+
+class GramStyleLoss:
+    """Weighted sum over layers of :func:`gram_loss`; targets may blend several style images."""
+
+    def __init__(self, layers: Sequence[str], layer_weights: Sequence[float] = (), form: str = "gatys"):
+        self.layer_weights = _layer_weights(layers, layer_weights)
+        self.form = form
+        self.target_grams: dict[str, tf.Tensor] = {}
+
+    def set_targets(self, style_features: Sequence[Mapping[str, tf.Tensor]],
+                    blend_weights: Sequence[float] | None = None) -> None:
+        """Target Gram per layer = sum_i w_i Gram(style_i), with w normalised to sum to 1."""
+        blend = list(blend_weights or [1.0] * len(style_features))
+        total = sum(blend)
+        self.target_grams = {
+            layer: tf.add_n([(w / total) * gram_matrix(f[layer]) for w, f in zip(blend, style_features)])
+            for layer in self.layer_weights}
+
+    def __call__(self, features: Mapping[str, tf.Tensor]) -> tf.Tensor:
+        return tf.add_n([weight * gram_loss(gram_matrix(features[layer]), self.target_grams[layer], self.form)
+                         for layer, weight in self.layer_weights.items()])
+
+
+class TotalVariationLoss:
+    """Smoothness prior on the image itself (needs no features)."""
+
+    needs_image = True
+
+    def __call__(self, images: tf.Tensor) -> tf.Tensor:
+        return total_variation(images)
+
+
+class PerceptualLoss:
+    """Weighted sum of named loss terms sharing one feature-extractor pass.
+
+    ``terms`` maps a name ("content", "style", "tv", ...) to ``(weight, loss)``; a loss
+    is called on the feature dict, or on the image if it has ``needs_image = True``.
+    Calling returns a dict of the weighted terms plus their sum under "total".
+    """
+
+    def __init__(self, extractor: FeatureExtractor, terms: Mapping[str, tuple[float, object]]):
+        self.extractor = extractor
+        self.terms = {name: (float(weight), loss) for name, (weight, loss) in terms.items() if weight > 0}
+
+    def __call__(self, images01: tf.Tensor) -> dict[str, tf.Tensor]:
+        features = self.extractor(images01 * 255.0)
+        values = {name: weight * (loss(images01) if getattr(loss, "needs_image", False) else loss(features))
+                  for name, (weight, loss) in self.terms.items()}
+        values["total"] = tf.add_n(list(values.values())) if values else tf.constant(0.0)
+        return values

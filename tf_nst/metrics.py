@@ -1,0 +1,67 @@
+"""Config-independent quality numbers for a stylized image (what ``tf-nst evaluate`` prints).
+
+* Gram distance: VGG19 relu1_1..relu5_1, per-position Gram F^T F/(H W), relative
+  Frobenius error ||G(x) - G(s)|| / ||G(s)|| per layer, and their mean.
+* Content distance: relative L2 error of VGG19 relu4_2 features to the content.
+* SSIM of BT.601 luminance to the content.
+
+The image is measured at its own size (long side capped at ``max_size``); the content is
+resized to the image's size and the style to the image's long side.
+"""
+from __future__ import annotations
+
+import numpy as np
+import tensorflow as tf
+
+from tf_nst import images as images_lib
+from tf_nst.features import FeatureExtractor
+from tf_nst.losses import gram_matrix
+
+STYLE_LAYERS = ("relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1")
+CONTENT_LAYER = "relu4_2"
+
+
+def _extractor(weights_dir: str | None) -> FeatureExtractor:
+    return FeatureExtractor("vgg19", STYLE_LAYERS + (CONTENT_LAYER,), "float32", weights_dir)
+
+
+def gram_distances(extractor: FeatureExtractor, image: np.ndarray, style: np.ndarray) -> dict[str, float]:
+    image_features = extractor(tf.constant(image[None]))
+    style_features = extractor(tf.constant(style[None]))
+    distances = {}
+    for layer in STYLE_LAYERS:
+        target = gram_matrix(style_features[layer])
+        distances[layer] = float(tf.norm(gram_matrix(image_features[layer]) - target) / tf.norm(target))
+    return distances
+
+
+def luminance_ssim(image: np.ndarray, reference: np.ndarray) -> float:
+    y_image = images_lib.luminance(image)[None, ..., None]
+    y_reference = images_lib.luminance(reference)[None, ..., None]
+    return float(tf.image.ssim(tf.constant(y_image), tf.constant(y_reference), max_val=255.0)[0])
+
+
+def evaluate(image: np.ndarray, content: np.ndarray, style: np.ndarray, max_size: int = 512,
+             weights_dir: str | None = None) -> dict:
+    """All numbers for ``image`` against its ``content`` and ``style`` (float32 0..255 arrays)."""
+    if max(image.shape[:2]) > max_size:
+        image = images_lib.resize_long_side(image, max_size)
+    height, width = image.shape[:2]
+    content = images_lib.resize(content, (width, height))
+    style = images_lib.resize_long_side(style, max(height, width))
+    extractor = _extractor(weights_dir)
+    per_layer = gram_distances(extractor, image, style)
+    content_per_layer = gram_distances(extractor, content, style)
+    image_content = extractor(tf.constant(image[None]))[CONTENT_LAYER]
+    content_content = extractor(tf.constant(content[None]))[CONTENT_LAYER]
+    gram_mean = float(np.mean(list(per_layer.values())))
+    content_gram_mean = float(np.mean(list(content_per_layer.values())))
+    return {
+        "size": [width, height],
+        "gram_distance": gram_mean,
+        "gram_distance_per_layer": per_layer,
+        "content_gram_distance": content_gram_mean,
+        "gram_ratio_to_content": gram_mean / content_gram_mean,
+        "content_distance": float(tf.norm(image_content - content_content) / tf.norm(content_content)),
+        "ssim_luminance": luminance_ssim(image, content),
+    }

@@ -1,0 +1,139 @@
+"""Image optimization: minimise a loss over the pixels with GradientTape (Adam/NAdam/SGD) or L-BFGS.
+
+Kept apart from model training (pystiche's split): this module knows nothing about
+style; it takes ``loss_fn(images01) -> {"total": ..., name: ...}`` and a start image.
+"""
+from __future__ import annotations
+
+import dataclasses
+import time
+from typing import Callable
+
+import keras
+import numpy as np
+import tensorflow as tf
+import tensorflow_probability as tfp
+
+LossFn = Callable[[tf.Tensor], dict]
+#: Called after every step with (step, image01 [H, W, 3] ndarray, record dict).
+StepCallback = Callable[[int, np.ndarray, dict], None]
+
+
+@dataclasses.dataclass
+class OptimizerSettings:
+    name: str = "lbfgs"
+    learning_rate: float = 0.02
+    beta_1: float = 0.9
+    epsilon: float = 1e-7
+    clip_pixels: bool = True
+
+
+@dataclasses.dataclass
+class OptimizationResult:
+    image: np.ndarray  # [H, W, 3] in [0, 1]
+    history: list[dict]
+    stop_reason: str | None = None  # None, "interrupted", "non-finite loss at step N"
+
+
+def _first_order_optimizer(settings: OptimizerSettings) -> keras.optimizers.Optimizer:
+    if settings.name == "adam":
+        return keras.optimizers.Adam(settings.learning_rate, beta_1=settings.beta_1, epsilon=settings.epsilon)
+    if settings.name == "nadam":
+        return keras.optimizers.Nadam(settings.learning_rate, beta_1=settings.beta_1, epsilon=settings.epsilon)
+    return keras.optimizers.SGD(settings.learning_rate)
+
+
+def _as_floats(losses: dict) -> dict:
+    return {name: float(value) for name, value in losses.items()}
+
+
+def optimize_image(loss_fn: LossFn, init: np.ndarray, steps: int, settings: OptimizerSettings,
+                   callback: StepCallback | None = None) -> OptimizationResult:
+    """Run ``steps`` iterations from ``init`` ([H, W, 3] in [0, 1]).
+
+    Stops early, keeping the last image with a finite loss, if the loss becomes NaN/Inf;
+    Ctrl-C stops cleanly and returns the current image (``stop_reason="interrupted"``).
+    """
+    image = tf.Variable(init[None].astype(np.float32), name="image")
+    run = _run_lbfgs if settings.name == "lbfgs" else _run_first_order
+    history: list[dict] = []
+    latest = last_good = init.astype(np.float32)
+    start = time.perf_counter()
+    stop_reason = None
+    try:
+        for step, losses, evaluated, updated in run(loss_fn, image, steps, settings):
+            record = {"step": step, **_as_floats(losses), "seconds": time.perf_counter() - start}
+            if not all(np.isfinite(v) for k, v in record.items() if k != "step"):
+                stop_reason = f"loss became non-finite at step {step}"
+                latest = last_good  # the newest image whose loss was seen to be finite
+                break
+            last_good = evaluated
+            latest = updated if np.all(np.isfinite(updated)) else evaluated
+            history.append(record)
+            if callback is not None:
+                callback(step, latest, record)
+    except KeyboardInterrupt:
+        stop_reason = "interrupted"
+    return OptimizationResult(image=np.clip(latest, 0.0, 1.0), history=history, stop_reason=stop_reason)
+
+
+def _run_first_order(loss_fn: LossFn, image: tf.Variable, steps: int, settings: OptimizerSettings):
+    optimizer = _first_order_optimizer(settings)
+
+    @tf.function
+    def train_step():
+        with tf.GradientTape() as tape:
+            losses = loss_fn(image)
+        gradient = tape.gradient(losses["total"], image)
+        optimizer.apply_gradients([(gradient, image)])
+        if settings.clip_pixels:
+            image.assign(tf.clip_by_value(image, 0.0, 1.0))
+        return losses
+
+    for step in range(1, steps + 1):
+        evaluated = image.numpy()[0]
+        losses = train_step()  # the losses describe `evaluated`, the image before this update
+        yield step, losses, evaluated, image.numpy()[0]
+
+
+def _run_lbfgs(loss_fn: LossFn, image: tf.Variable, steps: int, settings: OptimizerSettings):
+    """tfp.optimizer.lbfgs_minimize, one iteration per call, resumed from its previous state.
+
+    The objective is divided by its value at the start image so that the line search
+    sees numbers near 1 whatever the loss weights; the history reports unscaled values.
+    """
+    shape = image.shape
+    initial = {name: float(value) for name, value in loss_fn(image).items()}
+    scale = tf.constant(1.0 / max(abs(initial["total"]), 1e-30), tf.float32)
+    accepted = {name: tf.Variable(value, dtype=tf.float32) for name, value in initial.items()}
+    trial = {name: tf.Variable(value, dtype=tf.float32) for name, value in initial.items()}
+
+    def value_and_gradients(flat):
+        with tf.GradientTape() as tape:
+            tape.watch(flat)
+            losses = loss_fn(tf.reshape(flat, shape))
+            objective = losses["total"] * scale
+        for name, value in losses.items():
+            trial[name].assign(value)
+        return objective, tape.gradient(objective, flat)
+
+    @tf.function
+    def iterate(previous, position, target):
+        if previous is None:
+            return tfp.optimizer.lbfgs_minimize(value_and_gradients, initial_position=position,
+                                                max_iterations=target, tolerance=0.0)
+        return tfp.optimizer.lbfgs_minimize(value_and_gradients, initial_position=None,
+                                            previous_optimizer_results=previous, max_iterations=target,
+                                            tolerance=0.0)
+
+    results = None
+    for step in range(1, steps + 1):
+        if results is not None and (bool(results.converged) or bool(results.failed)):
+            return
+        evaluated = tf.reshape(results.position, shape).numpy()[0] if results is not None else image.numpy()[0]
+        losses = {name: var.read_value() for name, var in accepted.items()}
+        results = iterate(results, tf.reshape(image, [-1]) if results is None else None, tf.constant(step))
+        position = tf.reshape(results.position, shape).numpy()[0]
+        for name, var in trial.items():  # the last trial of a line search is the accepted point
+            accepted[name].assign(var)
+        yield step, losses, evaluated, position

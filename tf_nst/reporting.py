@@ -1,0 +1,44 @@
+"""Run records: the JSON loss history and the loss-curve figure written next to an output image."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tf_nst.images import write_atomically
+
+LOSS_TERMS = ("total", "content", "style", "tv")
+
+
+def companion_paths(output: str | Path) -> dict[str, Path]:
+    """Where the history and loss plot of ``output`` go: ``stem.json`` and ``stem_loss.png``."""
+    output = Path(output)
+    return {"history": output.with_suffix(".json"), "plot": output.with_name(f"{output.stem}_loss.png")}
+
+
+def write_history(path: str | Path, history: list[dict], **metadata) -> Path:
+    """The per-step history (step, losses, seconds) plus run metadata, as JSON."""
+    document = {**metadata, "history": history}
+    return write_atomically(path, lambda handle, _: handle.write(json.dumps(document, indent=1)), binary=False)
+
+
+def plot_loss_curves(path: str | Path, history: list[dict], title: str = "") -> Path:
+    """One log-scale panel per loss term present in the history."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    terms = [t for t in LOSS_TERMS if history and t in history[0]] + sorted(
+        {k for r in history for k in r} - set(LOSS_TERMS) - {"step", "seconds", "scale"})
+    figure, axes = plt.subplots(1, max(1, len(terms)), figsize=(3.2 * max(1, len(terms)), 3), squeeze=False)
+    for axis, term in zip(axes[0], terms):
+        axis.plot([r["step"] for r in history], [r[term] for r in history])
+        axis.set_yscale("log")
+        axis.set_title(term)
+        axis.set_xlabel("step")
+    if title:
+        figure.suptitle(title)
+    figure.tight_layout()
+    try:
+        return write_atomically(path, lambda handle, _: figure.savefig(handle, format="png", dpi=90))
+    finally:
+        plt.close(figure)

@@ -1,0 +1,117 @@
+"""Optimization-based style transfer (Gatys et al.): config -> perceptual loss -> optimized image.
+
+Adds what users of neural-style expect on top of the paper: several styles with blend
+weights, style scale, colour preservation and coarse-to-fine multi-scale synthesis.
+Images in and out are float32 [H, W, 3] in 0..255.
+"""
+from __future__ import annotations
+
+import dataclasses
+from typing import Callable, Sequence
+
+import keras
+import ml_collections
+import numpy as np
+import tensorflow as tf
+
+from tf_nst import config as config_lib
+from tf_nst import images as images_lib
+from tf_nst import losses
+from tf_nst.features import FeatureExtractor
+from tf_nst.optimize import OptimizerSettings, optimize_image
+
+
+@dataclasses.dataclass
+class StylizeResult:
+    image: np.ndarray  # [H, W, 3] float32 in 0..255
+    history: list[dict]
+    stop_reason: str | None = None
+
+
+def build_perceptual_loss(config: ml_collections.ConfigDict, content: np.ndarray, styles: Sequence[np.ndarray],
+                          style_blend: Sequence[float] | None = None,
+                          weights_dir: str | None = None) -> losses.PerceptualLoss:
+    """Content, Gram style and TV terms with targets computed once from the given images (0..255)."""
+    layers = list(config.content_layers) + list(config.style_layers)
+    extractor = FeatureExtractor(config.backbone, layers, config.precision, weights_dir)
+    content_term = losses.ContentLoss(config.content_layers, config.content_layer_weights, config.content_loss)
+    style_term = losses.GramStyleLoss(config.style_layers, config.style_layer_weights, config.style_loss)
+    if config.content_layers:
+        content_term.set_target(extractor(tf.constant(content[None])))
+    if config.style_layers:
+        style_term.set_targets([extractor(tf.constant(style[None])) for style in styles], style_blend)
+    return losses.PerceptualLoss(extractor, {
+        "content": (config.content_weight if config.content_layers else 0.0, content_term),
+        "style": (config.style_weight if config.style_layers else 0.0, style_term),
+        "tv": (config.tv_weight, losses.TotalVariationLoss()),
+    })
+
+
+def initial_image(kind: str, content: np.ndarray, style: np.ndarray, seed: int) -> np.ndarray:
+    """Start image in [0, 1]: the content, the first style resized to the content, or seeded noise."""
+    if kind == "content":
+        return content / 255.0
+    if kind == "style":
+        return images_lib.resize(style, (content.shape[1], content.shape[0])) / 255.0
+    return np.random.default_rng(seed).uniform(0.0, 1.0, content.shape).astype(np.float32)
+
+
+def _progress_callback(progbar: keras.utils.Progbar | None, callback: Callable | None, offset: int):
+    def on_step(step: int, image01: np.ndarray, record: dict) -> None:
+        if progbar is not None:
+            progbar.update(step, [(k, v) for k, v in record.items() if k not in ("step", "seconds")])
+        if callback is not None:
+            callback(offset + step, image01 * 255.0, record)
+    return on_step
+
+
+def stylize(content: np.ndarray, styles: Sequence[np.ndarray], config: ml_collections.ConfigDict,
+            style_blend: Sequence[float] | None = None, weights_dir: str | None = None,
+            callback: Callable[[int, np.ndarray, dict], None] | None = None,
+            verbose: bool = True) -> StylizeResult:
+    """Stylize ``content`` with ``styles`` (blended by ``style_blend``) following ``config``.
+
+    ``callback(step, image_0_255, record)`` runs after every step (steps count across scales).
+    """
+    config_lib.validate(config)
+    if style_blend is not None and len(style_blend) != len(styles):
+        raise ValueError(f"{len(style_blend)} style weights for {len(styles)} styles")
+    keras.utils.set_random_seed(config.seed)
+    original_content = content
+    if config.preserve_color == "luminance":
+        styles = [images_lib.match_luminance(style, content) for style in styles]
+        content = images_lib.gray_as_rgb(images_lib.luminance(content))
+    elif config.preserve_color == "histogram":
+        styles = [images_lib.match_colour_histogram(style, content) for style in styles]
+
+    settings = OptimizerSettings(config.optimizer, config.learning_rate, config.beta_1, config.epsilon,
+                                 config.clip_pixels)
+    history: list[dict] = []
+    image01, stop_reason = None, None
+    for scale_index, scale in enumerate(config.scales):
+        size = max(16, round(config.image_size * scale))
+        content_s = images_lib.resize_long_side(content, size)
+        styles_s = [images_lib.resize_long_side(s, max(16, round(size * config.style_scale))) for s in styles]
+        if image01 is None:
+            init = initial_image(config.init, content_s, styles_s[0], config.seed)
+        else:
+            init = images_lib.resize(image01 * 255.0, (content_s.shape[1], content_s.shape[0])) / 255.0
+        loss_fn = build_perceptual_loss(config, content_s, styles_s, style_blend, weights_dir)
+        if verbose:
+            print(f"scale {scale_index + 1}/{len(config.scales)}: {content_s.shape[1]}x{content_s.shape[0]} px, "
+                  f"{config.steps} {config.optimizer} steps", flush=True)
+        progbar = keras.utils.Progbar(config.steps, stateful_metrics=["total", "content", "style", "tv"]) \
+            if verbose else None
+        offset = scale_index * config.steps
+        result = optimize_image(loss_fn, init, config.steps, settings,
+                                _progress_callback(progbar, callback, offset))
+        history += [{**record, "step": offset + record["step"], "scale": size} for record in result.history]
+        image01, stop_reason = result.image, result.stop_reason
+        if stop_reason:
+            break
+
+    image = image01 * 255.0
+    if config.preserve_color == "luminance":
+        image = images_lib.combine_luminance(image, images_lib.resize(
+            original_content, (image.shape[1], image.shape[0])))
+    return StylizeResult(image=image.astype(np.float32), history=history, stop_reason=stop_reason)
