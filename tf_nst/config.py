@@ -113,3 +113,15 @@ def validate(config: ml_collections.ConfigDict) -> ml_collections.ConfigDict:
     if not isinstance(config.save_every, int) or config.save_every < 0:
         raise UserError(f"config.save_every must be a non-negative integer, got {config.save_every!r}")
     return config
+
+
+def load_config_file(path: str, argument: str | None = None) -> ml_collections.ConfigDict:
+    """Load ``get_config([argument])`` from a config file, as ``--config=path[:argument]`` does."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("tf_nst_user_config", path)
+    if spec is None or spec.loader is None:
+        raise UserError(f"could not load config file {path}")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.get_config() if argument is None else module.get_config(argument)

@@ -35,6 +35,10 @@ class OptimizationResult:
     stop_reason: str | None = None  # None, "interrupted", "non-finite loss at step N"
 
 
+class _EarlyStop(Exception):
+    """Raised by a runner that cannot continue; the message is the stop reason."""
+
+
 def _first_order_optimizer(settings: OptimizerSettings) -> keras.optimizers.Optimizer:
     if settings.name == "adam":
         return keras.optimizers.Adam(settings.learning_rate, beta_1=settings.beta_1, epsilon=settings.epsilon)
@@ -72,6 +76,8 @@ def optimize_image(loss_fn: LossFn, init: np.ndarray, steps: int, settings: Opti
             history.append(record)
             if callback is not None:
                 callback(step, latest, record)
+    except _EarlyStop as stop:
+        stop_reason = str(stop)
     except KeyboardInterrupt:
         stop_reason = "interrupted"
     return OptimizationResult(image=np.clip(latest, 0.0, 1.0), history=history, stop_reason=stop_reason)
@@ -128,8 +134,11 @@ def _run_lbfgs(loss_fn: LossFn, image: tf.Variable, steps: int, settings: Optimi
 
     results = None
     for step in range(1, steps + 1):
-        if results is not None and (bool(results.converged) or bool(results.failed)):
-            return
+        if results is not None and bool(results.converged):
+            return  # gradient vanished: nothing left to do
+        if results is not None and bool(results.failed):
+            problem = "non-finite" if not all(np.isfinite(float(v)) for v in trial.values()) else "no decrease"
+            raise _EarlyStop(f"L-BFGS line search failed at step {step} ({problem} loss); kept the last accepted image")
         evaluated = tf.reshape(results.position, shape).numpy()[0] if results is not None else image.numpy()[0]
         losses = {name: var.read_value() for name, var in accepted.items()}
         results = iterate(results, tf.reshape(image, [-1]) if results is None else None, tf.constant(step))

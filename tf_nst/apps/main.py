@@ -23,6 +23,7 @@ def main(argv: list[str] | None = None) -> None:
               file=sys.stderr)
         sys.exit(2)
     module = importlib.import_module(f"tf_nst.apps.{command}")
+    sys.modules["__main__"].__doc__ = module.__doc__  # absl prints it as the --help text
     module.run([f"tf-nst {command}"] + argv[2:])
 
 

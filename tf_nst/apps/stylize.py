@@ -46,7 +46,7 @@ def parse_blend_weights(text: str | None, count: int) -> list[float] | None:
 
 
 def main(argv: list[str]) -> int:
-    config = config_lib.validate(CONFIG.value)
+    config = config_lib.validate(common.load_config(CONFIG))
     content = images.load_image(FLAGS.content, "content")
     styles = [images.load_image(path, "style") for path in FLAGS.style]
     blend = parse_blend_weights(FLAGS.style_weights, len(styles))

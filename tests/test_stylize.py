@@ -1,0 +1,95 @@
+"""Optimization-based stylization on the real weights: losses fall, L-BFGS beats Adam, options work."""
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from tf_nst import config as config_lib
+from tf_nst import images
+from tf_nst.optimize import OptimizerSettings, optimize_image
+from tf_nst.stylize import build_perceptual_loss, stylize
+from conftest import REPO
+
+
+def preset(name: str, **overrides):
+    config = config_lib.load_config_file(str(REPO / "configs" / f"{name}.py"))
+    for key, value in overrides.items():
+        config[key] = value
+    return config
+
+
+@pytest.mark.parametrize("name,overrides", [
+    ("yu_chang_vgg16", {}),
+    ("tf_tutorial_vgg19", {}),
+    # The paper's weights leave the style term ~1e-6 of the content term and its NAdam epsilon
+    # (0.1) swamps such gradients; keep its layers and loss forms but let style matter.
+    ("basheer_resnet50", {"learning_rate": 0.02, "epsilon": 1e-7, "content_weight": 30.0}),
+])
+def test_style_loss_halves_in_50_steps_at_128px(name, overrides, content_image, style_image):
+    config = preset(name, image_size=128, steps=50, init="content", precision="mixed_bfloat16", **overrides)
+    result = stylize(content_image, [style_image], config, verbose=False)
+    first, last = result.history[0]["style"], result.history[-1]["style"]
+    assert len(result.history) == 50 and result.stop_reason is None
+    assert last <= 0.5 * first, f"{config.backbone}: style loss {first:.4g} -> {last:.4g}"
+
+
+def test_lbfgs_beats_adam_in_the_same_number_of_steps(content_image, style_image):
+    finals = {}
+    for optimizer in ("lbfgs", "adam"):
+        config = preset("gatys2016", image_size=128, steps=20, init="content", optimizer=optimizer,
+                        precision="mixed_bfloat16")
+        finals[optimizer] = stylize(content_image, [style_image], config, verbose=False).history[-1]["total"]
+    assert finals["lbfgs"] < finals["adam"], finals
+
+
+def test_luminance_transfer_keeps_the_content_colours(content_image, style_image):
+    config = preset("gatys2016", image_size=64, steps=5, init="content", preserve_color="luminance")
+    result = stylize(content_image, [style_image], config, verbose=False)
+    content_small = images.resize(content_image, (result.image.shape[1], result.image.shape[0]))
+    chroma = lambda x: (x @ images._RGB_TO_YIQ.T)[..., 1:]
+    assert np.abs(chroma(result.image) - chroma(content_small)).mean() < 2.0
+    assert np.abs(images.luminance(result.image) - images.luminance(content_small)).mean() > 2.0
+
+
+def test_multiscale_runs_each_scale_and_ends_at_full_size(content_image, style_image):
+    config = preset("gatys2016", image_size=96, steps=4, init="content", scales=(0.5, 1.0))
+    result = stylize(content_image, [style_image], config, verbose=False)
+    assert max(result.image.shape[:2]) == 96
+    assert [r["scale"] for r in result.history] == [48] * 4 + [96] * 4
+    assert [r["step"] for r in result.history] == list(range(1, 9))
+
+
+def test_style_blend_weights_select_the_style(content_image, style_image):
+    other = np.full_like(style_image, 90.0)
+    config = preset("gatys2016", image_size=64)
+    small = images.resize_long_side(content_image, 64)
+    only = build_perceptual_loss(config, small, [style_image])
+    blended = build_perceptual_loss(config, small, [style_image, other], [1.0, 0.0])
+    half = build_perceptual_loss(config, small, [style_image, other], [0.5, 0.5])
+    style_terms = lambda loss: loss.terms["style"][1].target_grams
+    for layer, gram in style_terms(only).items():
+        np.testing.assert_allclose(style_terms(blended)[layer].numpy(), gram.numpy(), rtol=1e-5)
+        assert not np.allclose(style_terms(half)[layer].numpy(), gram.numpy(), rtol=1e-2)
+
+
+@pytest.mark.parametrize("optimizer", ["adam", "lbfgs"])
+def test_non_finite_loss_stops_and_keeps_last_finite_image(optimizer):
+    calls = tf.Variable(0)
+
+    def loss_fn(image):
+        calls.assign_add(1)
+        value = tf.reduce_sum(tf.square(image - 0.25))
+        total = tf.where(calls > 4, tf.constant(np.nan, tf.float32), value)
+        return {"total": total}
+
+    init = np.full((4, 4, 3), 0.9, np.float32)
+    result = optimize_image(loss_fn, init, 20, OptimizerSettings(optimizer, learning_rate=0.05))
+    assert result.stop_reason and "non-finite" in result.stop_reason, result.stop_reason
+    assert np.all(np.isfinite(result.image)) and 0 < len(result.history) < 20
+    assert np.abs(result.image - 0.25).sum() < np.abs(init - 0.25).sum()  # progress up to the NaN is kept
+
+
+def test_noise_init_is_seeded(content_image, style_image):
+    from tf_nst.stylize import initial_image
+    a = initial_image("noise", content_image, style_image, seed=3)
+    assert np.array_equal(a, initial_image("noise", content_image, style_image, seed=3))
+    assert not np.array_equal(a, initial_image("noise", content_image, style_image, seed=4))
