@@ -21,14 +21,18 @@ def define_weights_flag() -> None:
                         "(default: $TF_NST_WEIGHTS_DIR, else download from Keras).")
 
 
+def _last_line(error: Exception) -> str:
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    return f"{type(error).__name__}: {lines[-1] if lines else ''}"
+
+
 def load_config(holder):
     """The parsed ``--config`` (ml_collections reports a bad file only on first access)."""
     try:
         config = holder.value
         config.keys()
     except Exception as error:  # missing file, syntax error or exception inside the config file
-        reason = [line.strip() for line in str(error).splitlines() if line.strip()][-1]
-        raise UserError(f"could not load --config {FLAGS['config'].config_filename}: {reason}") from None
+        raise UserError(f"could not load --config {FLAGS['config'].config_filename}: {_last_line(error)}") from None
     return config
 
 
@@ -72,8 +76,8 @@ def run(command: str, main: Callable[[list[str]], int | None], argv: list[str]) 
             return FLAGS(args)
         except flags.Error as error:
             fail(command, " ".join(str(error).split()))
-        except Exception as error:  # a config file that raises or does not compile while loading
-            fail(command, f"could not load a flag value: {type(error).__name__}: {' '.join(str(error).split())}")
+        except Exception as error:  # only a config file runs code while flags are parsed
+            fail(command, f"could not load --config: {_last_line(error)}")
 
     def guarded(args: list[str]) -> None:
         if len(args) > 1:

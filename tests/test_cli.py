@@ -1,0 +1,148 @@
+"""The command line as a user meets it: fresh processes, real weights, bad input of every kind."""
+import hashlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from conftest import DATA, REPO, run_cli
+
+CONTENT = str(DATA / "content" / "skimage_chelsea.png")
+STYLE = str(DATA / "styles" / "wave.jpg")
+PRESETS = ["gatys2016", "tf_tutorial_vgg19", "basheer_resnet50", "yu_chang_vgg16", "huang_yaoqun_vgg19"]
+
+
+def digest(folder: Path) -> dict:
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in folder.iterdir() if p.is_file()}
+
+
+def assert_one_line_error(result, *fragments):
+    lines = result.stderr.strip().splitlines()
+    assert result.returncode != 0, result.stdout
+    assert len(lines) == 1 and "Traceback" not in result.stderr, result.stderr
+    for fragment in fragments:
+        assert fragment in lines[0], lines[0]
+
+
+@pytest.fixture
+def workdir(tmp_path):
+    Image.open(CONTENT).save(tmp_path / "content.png")
+    Image.open(STYLE).save(tmp_path / "style.jpg")
+    return tmp_path
+
+
+def bad_inputs(d: Path):
+    """(name, extra flags, expected message fragment) for every bad input the issue lists."""
+    (d / "empty.jpg").write_bytes(b"")
+    (d / "text.jpg").write_text("not an image")
+    (d / "cut.jpg").write_bytes((d / "style.jpg").read_bytes()[:2000])
+    from test_images import _bomb_png
+    _bomb_png(d / "bomb.png")
+    (d / "folder").mkdir()
+    return [
+        ("missing", ["--content", str(d / "nope.jpg")], "not found"),
+        ("directory", ["--style", str(d / "folder")], "directory"),
+        ("zero-byte", ["--content", str(d / "empty.jpg")], "empty"),
+        ("non-image", ["--style", str(d / "text.jpg")], "not a readable image"),
+        ("truncated", ["--content", str(d / "cut.jpg")], "could not be decoded"),
+        ("bomb", ["--style", str(d / "bomb.png")], "too large"),
+        ("output=input", ["--output", str(d / "content.png")], "same file as an input"),
+        ("backbone", ["--config.backbone=vgg11"], "unknown backbone"),
+        ("layer", ["--config.style_layers=('relu9_9',)"], "unknown vgg19 layer"),
+        ("optimizer", ["--config.optimizer=rmsprop"], "unknown optimizer"),
+        ("negative weight", ["--config.style_weight=-1"], "non-negative"),
+        ("nan weight", ["--config.content_weight=nan"], "non-negative"),
+        ("blend weight", ["--style_weights=nan"], "style_weights"),
+        ("steps 0", ["--config.steps=0"], "positive integer"),
+        ("steps -3", ["--config.steps=-3"], "positive integer"),
+        ("config file", ["--config", str(d / "none.py")], "could not load --config"),
+    ]
+
+
+def test_every_bad_input_is_one_line_nonzero_and_changes_nothing(workdir):
+    cases = bad_inputs(workdir)
+    before = digest(workdir)
+    for name, flags, fragment in cases:
+        base = {"--content": str(workdir / "content.png"), "--style": str(workdir / "style.jpg"),
+                "--output": str(workdir / "out.png")}
+        args = ["stylize", *flags, *[x for k, v in base.items() if k not in flags for x in (k, v)]]
+        if not any(flag.startswith("--config.steps") for flag in flags):
+            args += ["--config.steps=2", "--config.image_size=32"]
+        result = run_cli(*args)
+        assert_one_line_error(result, fragment)
+        assert digest(workdir) == before, name
+        assert not (workdir / "out.png").exists(), name
+
+
+def test_evaluate_bad_input_is_one_line(workdir):
+    result = run_cli("evaluate", "--content", str(workdir / "content.png"), "--style", str(workdir / "nope.jpg"),
+                     "--image", str(workdir / "content.png"))
+    assert_one_line_error(result, "not found")
+
+
+@pytest.mark.parametrize("preset", PRESETS)
+def test_every_preset_runs_3_steps_at_64px(preset, tmp_path):
+    out = tmp_path / "sub" / "out.png"  # missing output folder is created
+    result = run_cli("stylize", f"--config=configs/{preset}.py", "--content", CONTENT, "--style", STYLE,
+                     "--output", str(out), "--config.steps=3", "--config.image_size=64")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert Image.open(out).size[0] == 64 or Image.open(out).size[1] == 64
+    history = json.loads(out.with_suffix(".json").read_text())["history"]
+    assert [r["step"] for r in history] == [1, 2, 3] and all(np.isfinite(r["total"]) for r in history)
+    assert (tmp_path / "sub" / "out_loss.png").stat().st_size > 1000
+
+
+def test_odd_image_formats_just_work(tmp_path):
+    rgb = np.asarray(Image.open(CONTENT).convert("RGB").resize((80, 60)))
+    Image.fromarray(rgb).convert("CMYK").save(tmp_path / "cmyk.jpg")
+    Image.fromarray(rgb).convert("P").save(tmp_path / "palette.png")
+    Image.fromarray((rgb[..., 0].astype(np.uint16) * 257)).save(tmp_path / "deep.png")
+    rgba = Image.fromarray(rgb).convert("RGBA")
+    rgba.putalpha(128)
+    rgba.save(tmp_path / "alpha.png")
+    for content, style in [("cmyk.jpg", "palette.png"), ("deep.png", "alpha.png")]:
+        result = run_cli("stylize", "--content", str(tmp_path / content), "--style", str(tmp_path / style),
+                         "--output", str(tmp_path / f"{content}.out.png"), "--config.steps=2",
+                         "--config.image_size=48", "--config.optimizer=adam")
+        assert result.returncode == 0, result.stderr[-2000:]
+
+
+def test_no_argument_main_job_uses_bundled_example(tmp_path):
+    result = run_cli("stylize", "--config.steps=3", "--config.image_size=64", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "3/3" in result.stdout  # progress is shown
+    assert {p.name for p in tmp_path.iterdir()} == {"stylized.png", "stylized.json", "stylized_loss.png"}
+
+
+def test_ctrl_c_saves_the_current_image(tmp_path):
+    out = tmp_path / "out.png"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tf_nst.apps.main", "stylize", "--output", str(out), "--config.steps=2000",
+         "--config.image_size=48", "--config.optimizer=adam"], cwd=tmp_path, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": str(REPO)})
+    deadline = time.time() + 120
+    while time.time() < deadline and "step" not in (process.stdout.readline() or ""):
+        pass
+    time.sleep(3)
+    process.send_signal(signal.SIGINT)
+    stdout, stderr = process.communicate(timeout=120)
+    assert process.returncode == 130, stderr
+    assert "interrupted" in stderr and "Traceback" not in stderr
+    assert Image.open(out).size == (48, 32)
+    assert 0 < len(json.loads(out.with_suffix(".json").read_text())["history"]) < 2000
+
+
+def test_evaluate_prints_one_json_object(tmp_path):
+    result = run_cli("evaluate", "--content", CONTENT, "--style", STYLE, "--image", CONTENT, "--max_size=128")
+    assert result.returncode == 0, result.stderr[-2000:]
+    numbers = json.loads(result.stdout.strip().splitlines()[-1])
+    assert numbers["ssim_luminance"] == pytest.approx(1.0) and numbers["content_distance"] == 0.0
+    assert numbers["gram_ratio_to_content"] == pytest.approx(1.0)
+    assert set(numbers["gram_distance_per_layer"]) == {"relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1"}
