@@ -146,3 +146,16 @@ def test_evaluate_prints_one_json_object(tmp_path):
     assert numbers["ssim_luminance"] == pytest.approx(1.0) and numbers["content_distance"] == 0.0
     assert numbers["gram_ratio_to_content"] == pytest.approx(1.0)
     assert set(numbers["gram_distance_per_layer"]) == {"relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1"}
+
+
+def test_gatys2016_reaches_the_quality_bar_at_256px(tmp_path):
+    """The issue's acceptance run (in bf16 to save CI time): Gram ratio <= 0.45, luminance SSIM >= 0.25."""
+    content, style, out = str(DATA / "content" / "tubingen.jpg"), str(DATA / "styles" / "starry_night.jpg"), tmp_path / "o.png"
+    result = run_cli("stylize", "--config=configs/gatys2016.py", f"--content={content}", f"--style={style}",
+                     f"--output={out}", "--config.image_size=256", "--config.steps=150",
+                     "--config.precision=mixed_bfloat16", timeout=900)
+    assert result.returncode == 0, result.stderr[-2000:]
+    evaluation = run_cli("evaluate", f"--content={content}", f"--style={style}", f"--image={out}")
+    numbers = json.loads(evaluation.stdout.strip().splitlines()[-1])
+    assert numbers["gram_ratio_to_content"] <= 0.45, numbers
+    assert numbers["ssim_luminance"] >= 0.25, numbers
