@@ -14,7 +14,7 @@ import tensorflow as tf
 from tf_nst.features import FeatureExtractor
 
 
-@tf.function
+@tf.function(reduce_retracing=True)
 def gram_matrix(features: tf.Tensor) -> tf.Tensor:
     """Per-position Gram matrix F^T F / (H W): [N, H, W, C] -> [N, C, C], float32."""
     features = tf.cast(features, tf.float32)
@@ -22,14 +22,14 @@ def gram_matrix(features: tf.Tensor) -> tf.Tensor:
     return tf.einsum("nhwc,nhwd->ncd", features, features) / positions
 
 
-@tf.function
+@tf.function(reduce_retracing=True)
 def content_loss(features: tf.Tensor, target: tf.Tensor, form: str = "half_sum") -> tf.Tensor:
     """Squared feature error: "half_sum" = 1/2 sum (F-P)^2 (Gatys), "mean" = mean (F-P)^2."""
     squared = tf.square(tf.cast(features, tf.float32) - tf.cast(target, tf.float32))
     return 0.5 * tf.reduce_sum(squared) if form == "half_sum" else tf.reduce_mean(squared)
 
 
-@tf.function
+@tf.function(reduce_retracing=True)
 def gram_loss(gram: tf.Tensor, target_gram: tf.Tensor, form: str = "gatys") -> tf.Tensor:
     """Style loss between per-position Grams (see :func:`gram_matrix`) of C channels.
 
@@ -46,7 +46,7 @@ def gram_loss(gram: tf.Tensor, target_gram: tf.Tensor, form: str = "gatys") -> t
     return tf.reduce_mean(squared) / channels**2
 
 
-@tf.function
+@tf.function(reduce_retracing=True)
 def total_variation(images: tf.Tensor) -> tf.Tensor:
     """Anisotropic total variation sum |dx| + |dy| (``tf.image.total_variation``), summed over the batch."""
     return tf.reduce_sum(tf.image.total_variation(tf.cast(images, tf.float32)))
