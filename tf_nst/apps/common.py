@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import sys
 import warnings
 from typing import Callable
@@ -89,4 +90,8 @@ def run(command: str, main: Callable[[list[str]], int | None], argv: list[str]) 
         except KeyboardInterrupt:
             fail(command, "interrupted", EXIT_INTERRUPTED)
 
+    # Ctrl-C (and a polite kill) must save the current image even when a parent shell started
+    # us with SIGINT ignored, as background jobs are.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     app.run(guarded, argv=argv, flags_parser=parse)
