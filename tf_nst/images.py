@@ -91,10 +91,15 @@ def check_output_path(output: str | os.PathLike, inputs: list[str | os.PathLike 
         raise UserError(f"output path is a directory, expected a file name: {output}")
     if output.suffix.lower() not in Image.registered_extensions():
         raise UserError(f"output file needs an image extension such as .png or .jpg: {output}")
+    refuse_overwriting_inputs(output, inputs)
+    return output
+
+
+def refuse_overwriting_inputs(output: str | os.PathLike, inputs: list[str | os.PathLike | None]) -> None:
+    """Raise UserError if writing ``output`` would replace one of the ``inputs``."""
     for source in inputs:
         if source is not None and Path(source).exists() and os.path.realpath(source) == os.path.realpath(output):
             raise UserError(f"output path is the same file as an input, refusing to overwrite it: {output}")
-    return output
 
 
 def resize_long_side(image: np.ndarray, long_side: int) -> np.ndarray:

@@ -54,8 +54,7 @@ def main(argv: list[str]) -> int:
     output = images.check_output_path(FLAGS.output, [FLAGS.content, *FLAGS.style])
     companions = reporting.companion_paths(output)
     for path in companions.values():
-        images.check_output_path(path if path.suffix == ".png" else path.with_suffix(".png"),
-                                 [FLAGS.content, *FLAGS.style])
+        images.refuse_overwriting_inputs(path, [FLAGS.content, *FLAGS.style])
 
     common.start_tensorflow()
     from tf_nst.stylize import stylize
