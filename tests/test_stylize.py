@@ -11,10 +11,7 @@ from conftest import REPO
 
 
 def preset(name: str, **overrides):
-    config = config_lib.load_config_file(str(REPO / "configs" / f"{name}.py"))
-    for key, value in overrides.items():
-        config[key] = value
-    return config
+    return config_lib.load_config_file(str(REPO / "configs" / f"{name}.py"), **overrides)
 
 
 @pytest.mark.parametrize("name,overrides", [

@@ -115,8 +115,9 @@ def validate(config: ml_collections.ConfigDict) -> ml_collections.ConfigDict:
     return config
 
 
-def load_config_file(path: str, argument: str | None = None) -> ml_collections.ConfigDict:
-    """Load ``get_config([argument])`` from a config file, as ``--config=path[:argument]`` does."""
+def load_config_file(path: str, argument: str | None = None, **overrides) -> ml_collections.ConfigDict:
+    """Load ``get_config([argument])`` from a config file, as ``--config=path[:argument]`` does,
+    then set ``overrides`` (as ``--config.FIELD=VALUE`` would)."""
     import importlib.util
 
     spec = importlib.util.spec_from_file_location("tf_nst_user_config", path)
@@ -124,4 +125,7 @@ def load_config_file(path: str, argument: str | None = None) -> ml_collections.C
         raise UserError(f"could not load config file {path}")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    return module.get_config() if argument is None else module.get_config(argument)
+    config = module.get_config() if argument is None else module.get_config(argument)
+    for field, value in overrides.items():
+        config[field] = value
+    return config

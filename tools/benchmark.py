@@ -23,8 +23,8 @@ def time_iteration(backbone: str, size: int, precision: str, iterations: int) ->
     from tf_nst.optimize import OptimizerSettings, optimize_image
     from tf_nst.stylize import build_perceptual_loss
 
-    config = config_lib.load_config_file(str(toolkit.REPO / "configs" / f"{PRESET[backbone]}.py"))
-    config.precision = precision
+    config = config_lib.load_config_file(str(toolkit.REPO / "configs" / f"{PRESET[backbone]}.py"),
+                                         precision=precision)
     rng = np.random.default_rng(0)
     content = rng.uniform(0, 255, (size, size, 3)).astype(np.float32)
     loss_fn = build_perceptual_loss(config, content, [content[::-1]])

@@ -21,11 +21,9 @@ FLAGS = flags.FLAGS
 
 def preset(name: str, argument: str | None = None, **overrides):
     from tf_nst import config as config_lib
-    config = config_lib.load_config_file(str(REPO / "configs" / f"{name}.py"), argument)
-    config.image_size, config.precision = FLAGS.size, FLAGS.precision
-    for key, value in overrides.items():
-        config[key] = value
-    return config_lib.validate(config)
+    return config_lib.validate(config_lib.load_config_file(
+        str(REPO / "configs" / f"{name}.py"), argument,
+        **{"image_size": FLAGS.size, "precision": FLAGS.precision, **overrides}))
 
 
 def inputs():
