@@ -9,7 +9,7 @@ setup(
     license="Apache-2.0",
     python_requires=">=3.10",
     packages=find_packages(include=["tf_nst", "tf_nst.*"]),
-    package_data={"tf_nst": ["assets/*", "default_config.py"]},
+    package_data={"tf_nst": ["assets/*", "models/*.npz", "default_config.py", "default_training_config.py"]},
     install_requires=[
         "tensorflow>=2.16",
         "keras>=3.0",
@@ -19,6 +19,7 @@ setup(
         "absl-py",
         "matplotlib",
         "ml-collections",
+        "tensorboard",
     ],
     extras_require={
         "test": ["pytest", "pytest-timeout", "nbclient", "nbformat", "ipykernel"],

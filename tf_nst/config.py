@@ -18,11 +18,11 @@ PRECISIONS = ("float32", "mixed_bfloat16")
 CONTENT_LOSS_FORMS = ("half_sum", "mean")
 STYLE_LOSS_FORMS = ("gatys", "mean_hw", "mean_chw")
 PRESERVE_COLOR = ("none", "luminance", "histogram")
+STRATEGIES = ("default", "mirrored", "multi_worker")
 
 
-def base_config() -> ml_collections.ConfigDict:
-    """Defaults: a quick VGG19 / L-BFGS Gatys run that finishes in minutes on a laptop CPU."""
-    config = ml_collections.ConfigDict()
+def _loss_fields(config: ml_collections.ConfigDict) -> ml_collections.ConfigDict:
+    """The perceptual-loss fields shared by image optimization and network training."""
     # Feature extractor: "vgg16" | "vgg19" | "resnet50" (keras.applications, ImageNet weights).
     config.backbone = "vgg19"
     # Layer names: Keras ("block4_conv2"), classic ("relu4_2") or PyTorch numbering ("conv_10").
@@ -39,8 +39,20 @@ def base_config() -> ml_collections.ConfigDict:
     config.content_loss = "half_sum"
     # Style loss per layer, with G = F^T F / (H W) for each image:
     # "gatys" = sum (dG)^2 / (4 C^2) (= Gatys' 1/(4 N^2 M^2) on raw Grams) | "mean_hw" = mean (dG)^2
-    # (TF tutorial) | "mean_chw" = mean (dG / C)^2 (PyTorch tutorial, Gram / (C H W)).
+    # (TF tutorial) | "mean_chw" = mean (dG / C)^2 (PyTorch tutorial and Johnson et al., Gram / (C H W)).
     config.style_loss = "gatys"
+    # "float32" | "mixed_bfloat16" (bf16 convolutions, float32 loss math).
+    config.precision = "float32"
+    # Style image long side = image_size * style_scale.
+    config.style_scale = 1.0
+    # Seed for the noise start image (optimization) or weight init and data order (training).
+    config.seed = 0
+    return config
+
+
+def base_config() -> ml_collections.ConfigDict:
+    """Defaults: a quick VGG19 / L-BFGS Gatys run that finishes in minutes on a laptop CPU."""
+    config = _loss_fields(ml_collections.ConfigDict())
     # "lbfgs" (tfp.optimizer.lbfgs_minimize) | "adam" | "nadam" | "sgd".
     config.optimizer = "lbfgs"
     # Step size for adam/nadam/sgd in units of pixel intensity in [0, 1]; beta_1/epsilon for adam/nadam.
@@ -49,14 +61,10 @@ def base_config() -> ml_collections.ConfigDict:
     config.epsilon = 1e-7
     # Iterations per scale (L-BFGS: iterations, each with one or more loss evaluations).
     config.steps = 100
-    # Output long side in pixels; style image long side = image_size * style_scale.
+    # Output long side in pixels.
     config.image_size = 256
-    config.style_scale = 1.0
     # Start image: "content" | "style" (resized to the content's size) | "noise" (uniform, seeded).
     config.init = "content"
-    config.seed = 0
-    # "float32" | "mixed_bfloat16" (bf16 convolutions, float32 loss math).
-    config.precision = "float32"
     # Coarse-to-fine fractions of image_size, each scale initialised from the previous result.
     config.scales = (1.0,)
     # "none" | "luminance" (transfer luma only, keep the content's colours) | "histogram"
@@ -66,6 +74,52 @@ def base_config() -> ml_collections.ConfigDict:
     config.clip_pixels = True
     # Write an intermediate image every this many steps (0 = never).
     config.save_every = 0
+    return config
+
+
+def training_config() -> ml_collections.ConfigDict:
+    """Defaults for training a transform network: Johnson et al. (2016) on VGG16."""
+    config = _loss_fields(ml_collections.ConfigDict())
+    config.backbone = "vgg16"
+    config.content_layers = ("relu2_2",)
+    config.style_layers = ("relu1_2", "relu2_2", "relu3_3", "relu4_3")
+    config.style_layer_weights = (1.0, 1.0, 1.0, 1.0)
+    config.content_loss = "mean"
+    config.style_loss = "mean_chw"
+    config.content_weight = 1.0
+    config.style_weight = 5.0
+    config.tv_weight = 1e-6
+    # Transform network: channel multiplier (1.0 = Johnson's 32/64/128) and residual blocks.
+    config.width = 1.0
+    config.residual_blocks = 5
+    # Square training crops in pixels; global batch size (split across replicas); Adam learning rate.
+    config.image_size = 256
+    config.batch_size = 4
+    config.learning_rate = 1e-3
+    # Training steps (batches) in total, counting steps done before a resume.
+    config.steps = 40_000
+    # Checkpoint (and write the loadable model) every this many steps, keeping the newest few.
+    config.checkpoint_every = 500
+    config.keep_checkpoints = 3
+    # TensorBoard scalars every log_every steps, sample images every sample_every steps.
+    config.log_every = 50
+    config.sample_every = 1000
+    # tf.distribute strategy: "default" (one device) | "mirrored" (all local GPUs, or CPUs
+    # split into logical devices) | "multi_worker" (MultiWorkerMirroredStrategy, TF_CONFIG cluster).
+    config.strategy = "default"
+    return config
+
+
+def validate_training(config: ml_collections.ConfigDict) -> ml_collections.ConfigDict:
+    """:func:`validate` for :func:`training_config` fields."""
+    _validate_loss_fields(config)
+    _choice(config, "strategy", STRATEGIES)
+    if not isinstance(config.width, (int, float)) or not 0 < config.width <= 4:
+        raise UserError(f"config.width must be a number in (0, 4], got {config.width!r}")
+    _positive_int(config, "residual_blocks")
+    _positive_int(config, "batch_size")
+    for field in ("checkpoint_every", "keep_checkpoints", "log_every", "sample_every"):
+        _positive_int(config, field)
     return config
 
 
@@ -90,26 +144,38 @@ def _layer_weights(config, layers_field: str, weights_field: str) -> None:
             raise UserError(f"config.{weights_field} must hold non-negative numbers, got {weight!r}")
 
 
-def validate(config: ml_collections.ConfigDict) -> ml_collections.ConfigDict:
-    """Check every field; raise UserError with a one-line message on the first bad one."""
-    for field, choices in (("backbone", BACKBONES), ("optimizer", OPTIMIZERS), ("init", INITS),
-                           ("precision", PRECISIONS), ("content_loss", CONTENT_LOSS_FORMS),
-                           ("style_loss", STYLE_LOSS_FORMS), ("preserve_color", PRESERVE_COLOR)):
+def _positive_int(config, field: str, low: int = 1, high: int | None = None) -> None:
+    value = config[field]
+    if not isinstance(value, int) or isinstance(value, bool) or value < low or (high is not None and value > high):
+        kind = f"an integer from {low} to {high}" if high is not None else (
+            "a positive integer" if low == 1 else f"an integer of at least {low}")
+        raise UserError(f"config.{field} must be {kind}, got {value!r}")
+
+
+def _validate_loss_fields(config: ml_collections.ConfigDict) -> None:
+    for field, choices in (("backbone", BACKBONES), ("precision", PRECISIONS),
+                           ("content_loss", CONTENT_LOSS_FORMS), ("style_loss", STYLE_LOSS_FORMS)):
         _choice(config, field, choices)
-    for field in ("content_weight", "style_weight", "tv_weight", "learning_rate", "style_scale", "epsilon"):
+    for field in ("content_weight", "style_weight", "tv_weight", "learning_rate", "style_scale"):
         _non_negative(config, field)
+    if config.style_scale <= 0:
+        raise UserError("config.style_scale must be positive")
     if not config.style_layers and not config.content_layers:
         raise UserError("config needs at least one content or style layer")
     _layer_weights(config, "content_layers", "content_layer_weights")
     _layer_weights(config, "style_layers", "style_layer_weights")
-    if not isinstance(config.steps, int) or config.steps <= 0:
-        raise UserError(f"config.steps must be a positive integer, got {config.steps!r}")
-    if not isinstance(config.image_size, int) or not 16 <= config.image_size <= 4096:
-        raise UserError(f"config.image_size must be an integer from 16 to 4096, got {config.image_size!r}")
+    _positive_int(config, "steps")
+    _positive_int(config, "image_size", 16, 4096)
+
+
+def validate(config: ml_collections.ConfigDict) -> ml_collections.ConfigDict:
+    """Check every field; raise UserError with a one-line message on the first bad one."""
+    _validate_loss_fields(config)
+    for field, choices in (("optimizer", OPTIMIZERS), ("init", INITS), ("preserve_color", PRESERVE_COLOR)):
+        _choice(config, field, choices)
+    _non_negative(config, "epsilon")
     if not config.scales or any(not isinstance(s, (int, float)) or not 0 < s <= 1 for s in config.scales):
         raise UserError(f"config.scales must be fractions in (0, 1], got {tuple(config.scales)!r}")
-    if config.style_scale <= 0:
-        raise UserError("config.style_scale must be positive")
     if not isinstance(config.save_every, int) or config.save_every < 0:
         raise UserError(f"config.save_every must be a non-negative integer, got {config.save_every!r}")
     return config

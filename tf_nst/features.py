@@ -15,6 +15,7 @@ ResNet50 takes Keras layer names (``conv4_block5_1_relu``, ``conv3_block4_3_conv
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 import re
 
@@ -58,9 +59,7 @@ def layer_aliases(backbone: str) -> dict[str, str]:
 @functools.lru_cache(maxsize=None)
 def _layer_names(backbone: str) -> tuple[str, ...]:
     model = _APPLICATIONS[backbone][0](include_top=False, weights=None, input_shape=(None, None, 3))
-    names = tuple(layer.name for layer in model.layers[1:])
-    keras.backend.clear_session(free_memory=False)
-    return names
+    return tuple(layer.name for layer in model.layers[1:])  # no clear_session: it would drop a tf.distribute scope
 
 
 def resolve_layer(backbone: str, name: str) -> str:
@@ -75,23 +74,31 @@ def resolve_layer(backbone: str, name: str) -> str:
     return resolved
 
 
+@contextlib.contextmanager
+def dtype_policy(precision: str):
+    """Build Keras layers under ``precision`` ("float32" | "mixed_bfloat16"), then restore the policy."""
+    if precision not in PRECISIONS:
+        raise UserError(f"unknown precision {precision!r}; choose one of {', '.join(PRECISIONS)}")
+    previous = keras.config.dtype_policy()
+    keras.config.set_dtype_policy(precision)
+    try:
+        yield
+    finally:
+        keras.config.set_dtype_policy(previous)
+
+
 @functools.lru_cache(maxsize=None)
 def load_backbone(backbone: str, precision: str = "float32", weights_dir: str | None = None) -> keras.Model:
     """The frozen ImageNet backbone (no classifier), built under the given dtype policy."""
     check_backbone(backbone)
-    if precision not in PRECISIONS:
-        raise UserError(f"unknown precision {precision!r}; choose one of {', '.join(PRECISIONS)}")
     weights = weights_lib.backbone_weights(backbone, weights_dir)
-    previous_policy = keras.config.dtype_policy()
-    keras.config.set_dtype_policy(precision)
-    try:
-        model = _APPLICATIONS[backbone][0](include_top=False, weights=weights, input_shape=(None, None, 3))
-    except UserError:
-        raise
-    except Exception as error:  # corrupt HDF5, wrong architecture, failed download
-        raise weights_lib.describe_load_failure(backbone, weights, error) from None
-    finally:
-        keras.config.set_dtype_policy(previous_policy)
+    with dtype_policy(precision):
+        try:
+            model = _APPLICATIONS[backbone][0](include_top=False, weights=weights, input_shape=(None, None, 3))
+        except UserError:
+            raise
+        except Exception as error:  # corrupt HDF5, wrong architecture, failed download
+            raise weights_lib.describe_load_failure(backbone, weights, error) from None
     model.trainable = False
     return model
 

@@ -68,8 +68,11 @@ class ContentLoss:
     def set_target(self, features: Mapping[str, tf.Tensor]) -> None:
         self.targets = {layer: tf.constant(features[layer]) for layer in self.layer_weights}
 
-    def __call__(self, features: Mapping[str, tf.Tensor]) -> tf.Tensor:
-        return tf.add_n([weight * content_loss(features[layer], self.targets[layer], self.form)
+    def __call__(self, features: Mapping[str, tf.Tensor],
+                 targets: Mapping[str, tf.Tensor] | None = None) -> tf.Tensor:
+        """Loss against the fixed targets, or against ``targets`` given per call (a training batch)."""
+        targets = self.targets if targets is None else targets
+        return tf.add_n([weight * content_loss(features[layer], targets[layer], self.form)
                          for layer, weight in self.layer_weights.items()])
 
 
@@ -109,16 +112,25 @@ class PerceptualLoss:
 
     ``terms`` maps a name ("content", "style", "tv", ...) to ``(weight, loss)``; a loss
     is called on the feature dict, or on the image if it has ``needs_image = True``.
-    Calling returns a dict of the weighted terms plus their sum under "total".
+    Calling returns a dict of the weighted terms plus their sum under "total". When training a
+    network, ``content_targets`` (features of the batch's own photos) go to the :class:`ContentLoss`
+    terms instead of their fixed targets.
     """
 
     def __init__(self, extractor: FeatureExtractor, terms: Mapping[str, tuple[float, object]]):
         self.extractor = extractor
         self.terms = {name: (float(weight), loss) for name, (weight, loss) in terms.items() if weight > 0}
 
-    def __call__(self, images01: tf.Tensor) -> dict[str, tf.Tensor]:
+    def __call__(self, images01: tf.Tensor,
+                 content_targets: Mapping[str, tf.Tensor] | None = None) -> dict[str, tf.Tensor]:
         features = self.extractor(images01 * 255.0)
-        values = {name: weight * (loss(images01) if getattr(loss, "needs_image", False) else loss(features))
-                  for name, (weight, loss) in self.terms.items()}
+        values = {}
+        for name, (weight, loss) in self.terms.items():
+            if getattr(loss, "needs_image", False):
+                values[name] = weight * loss(images01)
+            elif content_targets is not None and isinstance(loss, ContentLoss):
+                values[name] = weight * loss(features, content_targets)
+            else:
+                values[name] = weight * loss(features)
         values["total"] = tf.add_n(list(values.values())) if values else tf.constant(0.0)
         return values

@@ -28,15 +28,18 @@ class StylizeResult:
     stop_reason: str | None = None
 
 
-def build_perceptual_loss(config: ml_collections.ConfigDict, content: np.ndarray, styles: Sequence[np.ndarray],
+def build_perceptual_loss(config: ml_collections.ConfigDict, content: np.ndarray | None, styles: Sequence[np.ndarray],
                           style_blend: Sequence[float] | None = None,
                           weights_dir: str | None = None) -> losses.PerceptualLoss:
-    """Content, Gram style and TV terms with targets computed once from the given images (0..255)."""
+    """Content, Gram style and TV terms with targets computed once from the given images (0..255).
+
+    ``content=None`` leaves the content target unset, for training where every batch brings its own.
+    """
     layers = list(config.content_layers) + list(config.style_layers)
     extractor = FeatureExtractor(config.backbone, layers, config.precision, weights_dir)
     content_term = losses.ContentLoss(config.content_layers, config.content_layer_weights, config.content_loss)
     style_term = losses.GramStyleLoss(config.style_layers, config.style_layer_weights, config.style_loss)
-    if config.content_layers:
+    if config.content_layers and content is not None:
         content_term.set_target(extractor(tf.constant(content[None])))
     if config.style_layers:
         style_term.set_targets([extractor(tf.constant(style[None])) for style in styles], style_blend)

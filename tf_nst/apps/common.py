@@ -8,7 +8,7 @@ import sys
 import warnings
 from typing import Callable
 
-from absl import app, flags
+from absl import app, flags, logging
 
 from tf_nst.errors import UserError
 
@@ -43,7 +43,7 @@ def fail(command: str, message: str, code: int = EXIT_USAGE) -> None:
 
 
 @contextlib.contextmanager
-def _stderr_silenced():
+def quiet_stderr():
     """Hide TensorFlow's C++ start-up chatter (it ignores TF_CPP_MIN_LOG_LEVEL) on fd 2."""
     sys.stderr.flush()
     saved = os.dup(2)
@@ -58,12 +58,19 @@ def _stderr_silenced():
         os.close(saved)
 
 
-def start_tensorflow() -> None:
-    """Import TensorFlow and initialise its devices without flooding stderr."""
+def start_tensorflow(logical_cpus: int = 0) -> None:
+    """Import TensorFlow and initialise its devices without flooding stderr.
+
+    ``logical_cpus`` > 1 splits the CPU into that many logical devices (for tf.distribute tests).
+    """
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     warnings.filterwarnings("ignore", module="keras")
-    with _stderr_silenced():
+    with quiet_stderr():
         import tensorflow as tf
+        if logical_cpus > 1:
+            cpu = tf.config.list_physical_devices("CPU")[0]
+            tf.config.set_logical_device_configuration(
+                cpu, [tf.config.LogicalDeviceConfiguration()] * logical_cpus)
         tf.config.list_logical_devices()
         tf.get_logger().setLevel("ERROR")
         import tensorflow_probability  # noqa: F401  (its import also prints once)
@@ -92,6 +99,7 @@ def run(command: str, main: Callable[[list[str]], int | None], argv: list[str]) 
 
     # Ctrl-C (and a polite kill) must save the current image even when a parent shell started
     # us with SIGINT ignored, as background jobs are.
+    logging.set_verbosity(logging.WARNING)  # no INFO lines from checkpoint saving
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     app.run(guarded, argv=argv, flags_parser=parse)

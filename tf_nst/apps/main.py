@@ -7,6 +7,9 @@ import sys
 SUBCOMMANDS = {
     "stylize": "optimization-based style transfer (Gatys et al.) from a config preset",
     "evaluate": "print Gram distance to a style, content distance and SSIM as JSON",
+    "train": "train a feed-forward transform network for one style on a folder of photos",
+    "transfer": "stylize an image or a folder in milliseconds with a trained (or bundled) network",
+    "export": "write a trained network as a TF Serving SavedModel (uint8 and PNG-bytes signatures) / TFLite",
 }
 USAGE = "usage: tf-nst <subcommand> [--flags]   (tf-nst <subcommand> --helpfull for its flags)\n" + "\n".join(
     f"  {name:<10} {text}" for name, text in SUBCOMMANDS.items())

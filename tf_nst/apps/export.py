@@ -1,0 +1,54 @@
+"""``tf-nst export``: a trained transform network as a TF Serving SavedModel (and optional TFLite).
+
+Examples:
+  tf-nst export --model=starry_night --saved_model=serving/starry_night/1
+  tf-nst export --model=models/my_style --saved_model=serving/my_style/1 --tflite=my_style.tflite
+Serve it: tensorflow_model_server --rest_api_port=8501 --model_name=starry_night \\
+    --model_base_path=$PWD/serving/starry_night    (then tools/serving_client.py)
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from absl import flags
+
+from tf_nst.apps import common
+from tf_nst.errors import UserError
+
+flags.DEFINE_string("model", "starry_night", "Bundled style name, tf-nst train folder or .npz file.")
+flags.DEFINE_string("saved_model", None, "New (or empty) SavedModel folder, e.g. serving/NAME/1.")
+flags.DEFINE_string("tflite", None, "Also write a TFLite file (float16 weights, fixed input size).")
+flags.DEFINE_list("tflite_size", ["512", "512"], "Height,width of the TFLite model's input.")
+FLAGS = flags.FLAGS
+
+
+def main(argv: list[str]) -> int:
+    if not FLAGS.saved_model and not FLAGS.tflite:
+        raise UserError("give --saved_model=DIR and/or --tflite=FILE")
+    try:
+        size = tuple(int(v) for v in FLAGS.tflite_size)
+    except ValueError:
+        size = ()
+    if len(size) != 2 or min(size) < 16:
+        raise UserError(f"--tflite_size must be two integers >= 16 (height,width), got {','.join(FLAGS.tflite_size)}")
+    if FLAGS.tflite and Path(FLAGS.tflite).is_dir():
+        raise UserError(f"--tflite must be a file name, {FLAGS.tflite} is a folder")
+    common.start_tensorflow()
+    from tf_nst import export
+    from tf_nst.transfer import load_model
+
+    model = load_model(FLAGS.model, "float32")  # serving machines may lack bf16 units
+    if FLAGS.saved_model:
+        path = export.export_saved_model(model, FLAGS.saved_model)
+        print(f"wrote SavedModel {path} (signatures: serving_default uint8 images -> stylized, "
+              f"stylize_encoded image_bytes -> png_bytes)", flush=True)
+    if FLAGS.tflite:
+        with common.quiet_stderr():  # the converter logs C++ notices on fd 2
+            path = export.export_tflite(model, FLAGS.tflite, size)
+        print(f"wrote {path} ({path.stat().st_size / 1e6:.2f} MB, input [1,{size[0]},{size[1]},3] float32 0..255)",
+              flush=True)
+    return 0
+
+
+def run(argv: list[str]) -> None:
+    common.run("export", main, argv)

@@ -1,0 +1,227 @@
+"""Training a transform network with a perceptual loss (Johnson et al. 2016), kept apart from
+the image-optimization loop in :mod:`tf_nst.optimize`.
+
+A training run owns one output folder::
+
+    MODEL_DIR/model.npz        the network, loadable with tf_nst.load_model(MODEL_DIR)
+    MODEL_DIR/run.json         config, style and progress of the run
+    MODEL_DIR/checkpoints/     tf.train.CheckpointManager (model, Adam state, step, data order)
+    MODEL_DIR/logs/            TensorBoard scalars and sample images
+
+Running again with the same folder resumes from the newest checkpoint.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import time
+from pathlib import Path
+from typing import Callable
+
+import keras
+import ml_collections
+import numpy as np
+import tensorflow as tf
+
+from tf_nst import config as config_lib
+from tf_nst import images as images_lib
+from tf_nst import transform_net
+from tf_nst.errors import UserError
+from tf_nst.features import FeatureExtractor, dtype_policy
+from tf_nst.stylize import build_perceptual_loss
+
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp", ".tif", ".tiff", ".ppm", ".pgm")
+
+
+def scan_image_folder(folder: str | Path) -> tuple[list[str], list[str]]:
+    """Image files under ``folder`` (recursively) that open, and those that do not."""
+    from PIL import Image
+
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise UserError(f"training data folder not found: {folder}")
+    readable, unreadable = [], []
+    for path in sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES):
+        try:
+            with Image.open(path) as image:
+                image.verify()
+            readable.append(str(path))
+        except Exception:  # PIL raises many types for broken files
+            unreadable.append(str(path))
+    if not readable:
+        raise UserError(f"no readable images ({', '.join(IMAGE_SUFFIXES)}) in {folder}")
+    return readable, unreadable
+
+
+def _decode(path: bytes) -> np.ndarray:
+    return images_lib.load_image(path.decode())
+
+
+def _random_crop(image: tf.Tensor, size: int) -> tf.Tensor:
+    """Resize the short side to ``size``, take a random square crop, flip left-right at random."""
+    image.set_shape([None, None, 3])
+    shape = tf.cast(tf.shape(image)[:2], tf.float32)
+    scale = size / tf.reduce_min(shape)
+    new_shape = tf.maximum(tf.cast(tf.math.ceil(shape * scale), tf.int32), size)
+    image = tf.image.resize(image, new_shape, antialias=True)
+    image = tf.image.random_crop(image, [size, size, 3])
+    return tf.clip_by_value(tf.image.random_flip_left_right(image), 0.0, 255.0)
+
+
+def image_dataset(paths: list[str], image_size: int, batch_size: int, seed: int) -> tf.data.Dataset:
+    """Endless shuffled batches [B, S, S, 3] float32 0..255; files that fail to decode are dropped."""
+    dataset = tf.data.Dataset.from_tensor_slices(paths)
+    dataset = dataset.shuffle(len(paths), seed=seed, reshuffle_each_iteration=True).repeat()
+    dataset = dataset.map(lambda p: tf.numpy_function(_decode, [p], tf.float32, stateful=False),
+                          num_parallel_calls=tf.data.AUTOTUNE)
+    dataset = dataset.ignore_errors()
+    dataset = dataset.map(lambda image: _random_crop(image, image_size), num_parallel_calls=tf.data.AUTOTUNE)
+    return dataset.batch(batch_size, drop_remainder=True).prefetch(tf.data.AUTOTUNE)
+
+
+def make_strategy(name: str) -> tf.distribute.Strategy:
+    """The tf.distribute strategy for ``config.strategy``; "mirrored" uses every GPU, else every logical CPU."""
+    if name == "default":
+        return tf.distribute.get_strategy()
+    if name == "mirrored":
+        gpus = tf.config.list_logical_devices("GPU")
+        devices = gpus or tf.config.list_logical_devices("CPU")
+        return tf.distribute.MirroredStrategy([device.name for device in devices])
+    if name == "multi_worker":
+        return tf.distribute.MultiWorkerMirroredStrategy()
+    raise UserError(f"unknown strategy {name!r}; choose one of {', '.join(config_lib.STRATEGIES)}")
+
+
+@dataclasses.dataclass
+class TrainResult:
+    step: int  # steps done in total, including those before a resume
+    resumed_from: int  # 0 for a fresh run
+    losses: dict[str, float]  # mean of the last logged interval
+    seconds: float  # wall time of this process's training loop
+    skipped_files: list[str]
+
+
+def _read_run(run_file: Path) -> dict:
+    try:
+        return json.loads(run_file.read_text())
+    except (OSError, ValueError):
+        return {}
+
+
+def _check_same_run(run_file: Path, config: ml_collections.ConfigDict) -> None:
+    previous = _read_run(run_file).get("config")
+    if not previous:
+        return
+    for field in ("width", "residual_blocks", "backbone"):
+        if previous.get(field) != config[field]:
+            raise UserError(f"{run_file.parent} holds a run with {field}={previous.get(field)!r}, not "
+                            f"{config[field]!r}; use a new --output folder to start another model")
+
+
+def train(config: ml_collections.ConfigDict, style: np.ndarray, data_dir: str | Path, output_dir: str | Path,
+          weights_dir: str | None = None, style_name: str = "style", verbose: bool = True,
+          callback: Callable[[int, dict], None] | None = None) -> TrainResult:
+    """Train (or resume training) a transform network for ``style`` ([H, W, 3] 0..255)."""
+    config_lib.validate_training(config)
+    output_dir = Path(output_dir)
+    run_file = output_dir / "run.json"
+    _check_same_run(run_file, config)
+    paths, unreadable = scan_image_folder(data_dir)
+    if verbose and unreadable:
+        print(f"skipping {len(unreadable)} unreadable file(s) in {data_dir}, e.g. {unreadable[0]}", flush=True)
+    keras.utils.set_random_seed(config.seed)
+
+    strategy = make_strategy(config.strategy)
+    replicas = strategy.num_replicas_in_sync
+    if config.batch_size % replicas:
+        raise UserError(f"config.batch_size={config.batch_size} does not split over {replicas} replicas")
+    if verbose:
+        print(f"{type(strategy).__name__} with {replicas} replica(s), {len(paths)} training images", flush=True)
+    style_image = images_lib.resize_long_side(style, max(16, round(config.image_size * config.style_scale)))
+    with strategy.scope():
+        with dtype_policy(config.precision):
+            model = transform_net.build_transform_net(config.width, config.residual_blocks)
+        optimizer = keras.optimizers.Adam(config.learning_rate)
+        optimizer.build(model.trainable_variables)
+        perceptual = build_perceptual_loss(config, None, [style_image], weights_dir=weights_dir)
+        content_features = FeatureExtractor(config.backbone, config.content_layers, config.precision, weights_dir) \
+            if config.content_layers else None
+        step = tf.Variable(0, dtype=tf.int64, trainable=False, name="step")
+    checkpoint = tf.train.Checkpoint(model=model, optimizer=optimizer, step=step)
+    manager = tf.train.CheckpointManager(checkpoint, str(output_dir / "checkpoints"), config.keep_checkpoints)
+    if manager.latest_checkpoint:
+        try:
+            checkpoint.restore(manager.latest_checkpoint).assert_existing_objects_matched()
+        except (AssertionError, ValueError, tf.errors.OpError) as error:
+            raise UserError(f"could not resume from {manager.latest_checkpoint} ({type(error).__name__}); "
+                            "use a new --output folder") from None
+    resumed_from = int(step.numpy())
+
+    # A resumed run sees a new data order rather than replaying the batches it already trained on.
+    dataset = image_dataset(paths, config.image_size, config.batch_size, config.seed + resumed_from)
+    batches = iter(strategy.experimental_distribute_dataset(dataset))
+
+    def replica_step(batch: tf.Tensor) -> dict[str, tf.Tensor]:
+        targets = content_features(batch) if content_features is not None else None
+        with tf.GradientTape() as tape:
+            outputs = model(batch, training=True)
+            values = perceptual(outputs / 255.0, targets)
+            loss = values["total"] / replicas
+        gradients = tape.gradient(loss, model.trainable_variables)
+        optimizer.apply_gradients(zip(gradients, model.trainable_variables))
+        return values
+
+    @tf.function
+    def train_step(batch) -> dict[str, tf.Tensor]:
+        values = strategy.run(replica_step, args=(batch,))
+        step.assign_add(1)
+        return {k: strategy.reduce(tf.distribute.ReduceOp.MEAN, v, axis=None) for k, v in values.items()}
+
+    metadata = {"width": config.width, "residual_blocks": config.residual_blocks, "style": style_name,
+                "image_size": config.image_size}
+    run = {"config": config.to_dict(), "style": style_name, "data": str(data_dir), "skipped_files": unreadable}
+    writer = tf.summary.create_file_writer(str(output_dir / "logs"))
+    samples = next(iter(dataset))[:2]
+    progbar = keras.utils.Progbar(config.steps - resumed_from, stateful_metrics=["step", "steps/s"]) \
+        if verbose and config.steps > resumed_from else None
+    if verbose and resumed_from:
+        print(f"resuming from step {resumed_from} ({manager.latest_checkpoint})", flush=True)
+
+    def save(current: int, seconds: float) -> None:
+        manager.save(checkpoint_number=current)
+        transform_net.save_weights(output_dir / "model.npz", model, {**metadata, "steps": current})
+        record = {**run, "steps": current, "seconds_this_process": round(seconds, 1)}
+        images_lib.write_atomically(run_file, lambda h, _: h.write(json.dumps(record, indent=1)), binary=False)
+
+    start, interval_start, sums, last = time.perf_counter(), time.perf_counter(), {}, {}
+    current = resumed_from
+    try:
+        while current < config.steps:
+            values = train_step(next(batches))
+            current += 1
+            for key, value in values.items():
+                sums[key] = sums.get(key, 0.0) + float(value)
+            if current % config.log_every == 0 or current == config.steps:
+                count = current % config.log_every or config.log_every
+                last = {k: v / count for k, v in sums.items()}
+                rate = count / (time.perf_counter() - interval_start)
+                with writer.as_default(step=current):
+                    for key, value in last.items():
+                        tf.summary.scalar(f"loss/{key}", value)
+                    tf.summary.scalar("steps_per_second", rate)
+                sums, interval_start = {}, time.perf_counter()
+                if callback is not None:
+                    callback(current, last)
+            if current % config.sample_every == 0:
+                with writer.as_default(step=current):
+                    stylized = model(samples, training=False)
+                    tf.summary.image("samples", tf.concat([samples, stylized], 2) / 255.0, max_outputs=2)
+            if current % config.checkpoint_every == 0 or current == config.steps:
+                save(current, time.perf_counter() - start)
+            if progbar is not None:
+                rate = (current - resumed_from) / (time.perf_counter() - start)
+                progbar.update(current - resumed_from, [("step", current), ("steps/s", rate)]
+                               + [(k, float(v)) for k, v in values.items()])
+    finally:
+        writer.flush()
+    return TrainResult(current, resumed_from, last, time.perf_counter() - start, unreadable)
