@@ -18,6 +18,7 @@ PRECISIONS = ("float32", "mixed_bfloat16")
 CONTENT_LOSS_FORMS = ("half_sum", "mean")
 STYLE_LOSS_FORMS = ("gatys", "mean_hw", "mean_chw")
 PRESERVE_COLOR = ("none", "luminance", "histogram")
+MRF_LOSS_FORMS = ("sum", "cnnmrf")
 STRATEGIES = ("default", "mirrored", "multi_worker")
 
 
@@ -74,6 +75,21 @@ def base_config() -> ml_collections.ConfigDict:
     config.clip_pixels = True
     # Write an intermediate image every this many steps (0 = never).
     config.save_every = 0
+    # Local (MRF) patch loss of Li & Wand, added as mrf_weight * sum over mrf_layers (0 = off):
+    # mrf_patch_size x mrf_patch_size patches, taken every mrf_stride pixels on the style side.
+    config.mrf_layers = ("relu3_1",)
+    config.mrf_layer_weights = ()
+    config.mrf_weight = 0.0
+    config.mrf_patch_size = 3
+    config.mrf_stride = 1
+    # "sum" = sum_i ||Psi_i(F(x)) - Psi_NN(i)(F(x_s))||^2 (Li & Wand's E_s) | "cnnmrf" = that / (2 t^2),
+    # the scale of the CNNMRF code's gradient, for which its weights (mrf_weight 1e-4) were chosen.
+    config.mrf_loss = "sum"
+    # Style patch augmentation (CNNMRF): rotated (degrees) and scaled copies of each style image.
+    config.mrf_rotations = (0.0,)
+    config.mrf_scales = (1.0,)
+    # Bound on the memory of the nearest-patch search scores, in MB (the search runs in chunks).
+    config.mrf_memory_mb = 1024
     return config
 
 
@@ -178,6 +194,24 @@ def validate(config: ml_collections.ConfigDict) -> ml_collections.ConfigDict:
         raise UserError(f"config.scales must be fractions in (0, 1], got {tuple(config.scales)!r}")
     if not isinstance(config.save_every, int) or config.save_every < 0:
         raise UserError(f"config.save_every must be a non-negative integer, got {config.save_every!r}")
+    _non_negative(config, "mrf_weight")
+    if config.mrf_weight > 0:
+        if not config.mrf_layers:
+            raise UserError("config.mrf_weight > 0 needs at least one layer in config.mrf_layers")
+        _layer_weights(config, "mrf_layers", "mrf_layer_weights")
+        _choice(config, "mrf_loss", MRF_LOSS_FORMS)
+        _positive_int(config, "mrf_patch_size")
+        if config.mrf_patch_size % 2 == 0:
+            raise UserError(f"config.mrf_patch_size must be odd, got {config.mrf_patch_size}")
+        _positive_int(config, "mrf_stride")
+        _positive_int(config, "mrf_memory_mb")
+        if not config.mrf_scales or any(not isinstance(v, (int, float)) or not 0.25 <= v <= 4
+                                        for v in config.mrf_scales):
+            raise UserError(f"config.mrf_scales must be factors from 0.25 to 4, got {tuple(config.mrf_scales)!r}")
+        if not config.mrf_rotations or any(not isinstance(v, (int, float)) or abs(v) > 45
+                                           for v in config.mrf_rotations):
+            raise UserError(f"config.mrf_rotations must be angles from -45 to 45 degrees, "
+                            f"got {tuple(config.mrf_rotations)!r}")
     return config
 
 

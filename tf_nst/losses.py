@@ -53,7 +53,7 @@ def total_variation(images: tf.Tensor) -> tf.Tensor:
 
 
 def _layer_weights(layers: Sequence[str], weights: Sequence[float]) -> dict[str, float]:
-    weights = tuple(weights) or (1.0 / len(layers),) * len(layers)
+    weights = tuple(weights) or (1.0 / max(1, len(layers)),) * len(layers)
     return dict(zip(layers, (float(w) for w in weights)))
 
 

@@ -16,7 +16,8 @@ import tensorflow as tf
 
 from tf_nst import config as config_lib
 from tf_nst import images as images_lib
-from tf_nst import losses
+from tf_nst import losses, mrf
+from tf_nst.errors import UserError
 from tf_nst.features import FeatureExtractor
 from tf_nst.optimize import OptimizerSettings, optimize_image
 
@@ -29,13 +30,17 @@ class StylizeResult:
 
 
 def build_perceptual_loss(config: ml_collections.ConfigDict, content: np.ndarray | None, styles: Sequence[np.ndarray],
-                          style_blend: Sequence[float] | None = None,
-                          weights_dir: str | None = None) -> losses.PerceptualLoss:
-    """Content, Gram style and TV terms with targets computed once from the given images (0..255).
+                          style_blend: Sequence[float] | None = None, weights_dir: str | None = None,
+                          style_labels: Sequence[np.ndarray] | None = None,
+                          content_labels: np.ndarray | None = None) -> losses.PerceptualLoss:
+    """Content, Gram style, MRF patch and TV terms with targets computed once from the images (0..255).
 
     ``content=None`` leaves the content target unset, for training where every batch brings its own.
+    ``style_labels`` / ``content_labels`` (integer maps, see :func:`tf_nst.mrf.label_maps`) restrict
+    the MRF patch matching to equal labels.
     """
-    layers = list(config.content_layers) + list(config.style_layers)
+    use_mrf = config.get("mrf_weight", 0.0) > 0
+    layers = list(config.content_layers) + list(config.style_layers) + (list(config.mrf_layers) if use_mrf else [])
     extractor = FeatureExtractor(config.backbone, layers, config.precision, weights_dir)
     content_term = losses.ContentLoss(config.content_layers, config.content_layer_weights, config.content_loss)
     style_term = losses.GramStyleLoss(config.style_layers, config.style_layer_weights, config.style_loss)
@@ -43,11 +48,32 @@ def build_perceptual_loss(config: ml_collections.ConfigDict, content: np.ndarray
         content_term.set_target(extractor(tf.constant(content[None])))
     if config.style_layers:
         style_term.set_targets([extractor(tf.constant(style[None])) for style in styles], style_blend)
-    return losses.PerceptualLoss(extractor, {
+    terms = {
         "content": (config.content_weight if config.content_layers else 0.0, content_term),
         "style": (config.style_weight if config.style_layers else 0.0, style_term),
         "tv": (config.tv_weight, losses.TotalVariationLoss()),
-    })
+    }
+    if use_mrf:
+        terms["mrf"] = (config.mrf_weight, _mrf_term(config, extractor, styles, style_labels, content_labels))
+    return losses.PerceptualLoss(extractor, terms)
+
+
+def _mrf_term(config: ml_collections.ConfigDict, extractor: FeatureExtractor, styles: Sequence[np.ndarray],
+              style_labels: Sequence[np.ndarray] | None, content_labels: np.ndarray | None) -> mrf.MRFStyleLoss:
+    """The patch loss over every style image and its rotated / scaled copies."""
+    search_dtype = tf.bfloat16 if config.precision == "mixed_bfloat16" else tf.float32
+    term = mrf.MRFStyleLoss(config.mrf_layers, config.mrf_layer_weights, config.mrf_patch_size,
+                            config.mrf_stride, config.mrf_memory_mb, search_dtype, config.mrf_loss)
+    features, labels = [], []
+    for index, style in enumerate(styles):
+        for degrees in config.mrf_rotations:
+            for scale in config.mrf_scales:
+                image, label_map = mrf.augment_style(style, style_labels[index] if style_labels else None,
+                                                     degrees, scale)
+                features.append(extractor(tf.constant(image[None])))
+                labels.append(label_map)
+    term.set_targets(features, labels if style_labels else None, content_labels)
+    return term
 
 
 def initial_image(kind: str, content: np.ndarray, style: np.ndarray, seed: int) -> np.ndarray:
@@ -71,9 +97,12 @@ def _progress_callback(progbar: keras.utils.Progbar | None, callback: Callable |
 def stylize(content: np.ndarray, styles: Sequence[np.ndarray], config: ml_collections.ConfigDict,
             style_blend: Sequence[float] | None = None, weights_dir: str | None = None,
             callback: Callable[[int, np.ndarray, dict], None] | None = None,
-            verbose: bool = True) -> StylizeResult:
+            verbose: bool = True, content_map: np.ndarray | None = None,
+            style_maps: Sequence[np.ndarray] | None = None) -> StylizeResult:
     """Stylize ``content`` with ``styles`` (blended by ``style_blend``) following ``config``.
 
+    ``content_map`` and ``style_maps`` (one per style): colour-coded annotation images that
+    restrict the MRF patch matching to regions of the same colour (neural-doodle).
     ``callback(step, image_0_255, record)`` runs after every step (steps count across scales).
     """
     config_lib.validate(config)
@@ -87,6 +116,13 @@ def stylize(content: np.ndarray, styles: Sequence[np.ndarray], config: ml_collec
     elif config.preserve_color == "histogram":
         styles = [images_lib.match_colour_histogram(style, content) for style in styles]
 
+    style_labels = content_labels = None
+    if (content_map is None) != (style_maps is None):
+        raise UserError("semantic guidance needs both a content map and a style map")
+    if content_map is not None:
+        if len(style_maps) != len(styles):
+            raise UserError(f"{len(style_maps)} style maps for {len(styles)} styles")
+        style_labels, content_labels = mrf.label_maps(style_maps, content_map)
     settings = OptimizerSettings(config.optimizer, config.learning_rate, config.beta_1, config.epsilon,
                                  config.clip_pixels)
     history: list[dict] = []
@@ -99,11 +135,12 @@ def stylize(content: np.ndarray, styles: Sequence[np.ndarray], config: ml_collec
             init = initial_image(config.init, content_s, styles_s[0], config.seed)
         else:
             init = images_lib.resize(image01 * 255.0, (content_s.shape[1], content_s.shape[0])) / 255.0
-        loss_fn = build_perceptual_loss(config, content_s, styles_s, style_blend, weights_dir)
+        loss_fn = build_perceptual_loss(config, content_s, styles_s, style_blend, weights_dir,
+                                        style_labels, content_labels)
         if verbose:
             print(f"scale {scale_index + 1}/{len(config.scales)}: {content_s.shape[1]}x{content_s.shape[0]} px, "
                   f"{config.steps} {config.optimizer} steps", flush=True)
-        progbar = keras.utils.Progbar(config.steps, stateful_metrics=["total", "content", "style", "tv"]) \
+        progbar = keras.utils.Progbar(config.steps, stateful_metrics=["total", "content", "style", "tv", "mrf"]) \
             if verbose else None
         offset = scale_index * config.steps
         result = optimize_image(loss_fn, init, config.steps, settings,

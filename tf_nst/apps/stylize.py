@@ -5,6 +5,9 @@ Examples:
   tf-nst stylize --config=configs/gatys2016.py --content=photo.jpg --style=painting.jpg \\
       --output=out.png --config.image_size=512 --config.steps=300
   tf-nst stylize --style=a.jpg --style=b.jpg --style_weights=0.7,0.3 --config.preserve_color=luminance
+  tf-nst stylize --config=configs/zhao_global_local.py --content=photo.jpg --style=painting.jpg  # Gram + MRF
+  tf-nst stylize --config=configs/li_wand_mrf.py --content=doodle.png --content_map=doodle_sem.png \
+      --style=monet.jpg --style_map=monet_sem.png          # semantic maps guide the patch matching
 """
 from __future__ import annotations
 
@@ -26,6 +29,9 @@ CONFIG = config_flags.DEFINE_config_file(
 flags.DEFINE_string("content", str(images.EXAMPLE_CONTENT), "Content photo (default: bundled example).")
 flags.DEFINE_multi_string("style", [str(images.EXAMPLE_STYLE)], "Style image; repeat for several styles.")
 flags.DEFINE_string("style_weights", None, "Comma-separated blend weights, one per --style (e.g. 0.7,0.3).")
+flags.DEFINE_string("content_map", None, "Colour-coded annotation map of the content (needs --style_map); "
+                    "MRF patches only match style patches of the same colour region.")
+flags.DEFINE_multi_string("style_map", None, "Annotation map of each --style, same colours as --content_map.")
 flags.DEFINE_string("output", "stylized.png", "Output image; its .json history and _loss.png plot go beside it.")
 common.define_weights_flag()
 FLAGS = flags.FLAGS
@@ -45,16 +51,33 @@ def parse_blend_weights(text: str | None, count: int) -> list[float] | None:
     return weights
 
 
+def load_maps(config, style_count: int):
+    """The --content_map / --style_map images, checked for use with the MRF loss."""
+    if not FLAGS.content_map and not FLAGS.style_map:
+        return None, None
+    if not FLAGS.content_map or not FLAGS.style_map:
+        raise UserError("semantic guidance needs both --content_map and --style_map")
+    if len(FLAGS.style_map) != style_count:
+        raise UserError(f"{len(FLAGS.style_map)} --style_map for {style_count} --style images")
+    if not config.mrf_weight > 0:
+        raise UserError("--content_map/--style_map guide the MRF patch loss; use a config with "
+                        "mrf_weight > 0 (configs/li_wand_mrf.py, configs/zhao_global_local.py)")
+    return (images.load_image(FLAGS.content_map, "content map"),
+            [images.load_image(path, "style map") for path in FLAGS.style_map])
+
+
 def main(argv: list[str]) -> int:
     config = config_lib.validate(common.load_config(CONFIG))
     content = images.load_image(FLAGS.content, "content")
     styles = [images.load_image(path, "style") for path in FLAGS.style]
     blend = parse_blend_weights(FLAGS.style_weights, len(styles))
+    content_map, style_maps = load_maps(config, len(styles))
     from tf_nst import reporting
-    output = images.check_output_path(FLAGS.output, [FLAGS.content, *FLAGS.style])
+    inputs = [FLAGS.content, *FLAGS.style, FLAGS.content_map, *(FLAGS.style_map or [])]
+    output = images.check_output_path(FLAGS.output, inputs)
     companions = reporting.companion_paths(output)
     for path in companions.values():
-        images.refuse_overwriting_inputs(path, [FLAGS.content, *FLAGS.style])
+        images.refuse_overwriting_inputs(path, inputs)
 
     common.start_tensorflow()
     from tf_nst.stylize import stylize
@@ -65,7 +88,8 @@ def main(argv: list[str]) -> int:
 
     print(f"stylizing {FLAGS.content} with {', '.join(FLAGS.style)} ({config.backbone}, {config.optimizer}, "
           f"{config.precision})", flush=True)
-    result = stylize(content, styles, config, blend, FLAGS.weights_dir, callback=save_intermediate)
+    result = stylize(content, styles, config, blend, FLAGS.weights_dir, callback=save_intermediate,
+                     content_map=content_map, style_maps=style_maps)
     images.save_image(output, result.image)
     reporting.write_history(companions["history"], result.history, config=config.to_dict(),
                             content=FLAGS.content, styles=FLAGS.style, style_weights=blend,
