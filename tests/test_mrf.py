@@ -103,6 +103,17 @@ def test_fused_run_lowers_both_the_gram_and_the_mrf_loss(content_image):
     assert fused[-1]["mrf"] / 1e-3 < 0.85 * ablated[-1]["mrf"] / 1e-12, (fused[-1], ablated[-1])
 
 
+def test_multiresolution_lbfgs_keeps_each_scales_matches(content_image):
+    """Three resolutions, matches refreshed every L-BFGS iteration (a stale match set from the
+    previous scale once broke the third one)."""
+    from tf_nst.stylize import stylize
+    style = images.load_image(DATA / "styles" / "composition_vii.jpg")
+    config = fused_config(image_size=128, steps=3, scales=(0.5, 0.75, 1.0), precision="mixed_bfloat16")
+    result = stylize(content_image, [style], config, verbose=False)
+    assert result.stop_reason is None
+    assert [r["scale"] for r in result.history] == [64] * 3 + [96] * 3 + [128] * 3
+
+
 def test_semantic_maps_through_the_cli(tmp_path):
     styles = DATA / "styles"
     result = run_cli("stylize", "--config=configs/li_wand_mrf.py", f"--content={styles / 'doodle_monet_sem.png'}",

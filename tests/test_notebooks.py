@@ -23,3 +23,22 @@ def test_quickstart_notebook(tmp_path):
     outputs = [o for c in notebook.cells if c.cell_type == "code" for o in c.get("outputs", [])]
     assert any(o.get("output_type") == "display_data" and "image/png" in o.get("data", {}) for o in outputs)
     assert any("gram_distance" in str(o.get("data", {}).get("text/plain", "")) for o in outputs)
+
+
+def test_global_local_mrf_notebook(tmp_path):
+    notebook = execute("global_local_mrf.ipynb", f"CONFIGS = {str(REPO / 'configs')!r}\nIMAGE_SIZE = 96\n"
+                       "STEPS = 4\nPRECISION = 'mixed_bfloat16'", tmp_path)
+    text = "".join(str(o.get("text", "")) for c in notebook.cells if c.cell_type == "code" for o in c.get("outputs", []))
+    for label in ("global (Gram)", "local (MRF)", "fused", "a2=0.01", "a2=1e-06"):
+        assert label in text, text
+    assert (tmp_path / "guided.png").exists()
+
+
+def test_fast_style_notebook(tmp_path):
+    data = REPO.parent / "shared" / "data" / "train" / "kodak24"
+    notebook = execute("fast_style.ipynb", f"DATA_DIR = {str(data)!r}\nSTYLE = None\nSTEPS = 8\nIMAGE_SIZE = 64\n"
+                       "WIDTH = 0.25\nPRECISION = 'mixed_bfloat16'", tmp_path)
+    text = "".join(str(o.get("text", "")) for c in notebook.cells if c.cell_type == "code" for o in c.get("outputs", []))
+    assert "8 steps" in text and "serving_default" in text and "stylize_encoded" in text
+    assert "PNG bytes signature: (" in text
+    assert (tmp_path / "serving" / "my_style" / "1" / "saved_model.pb").exists()

@@ -120,6 +120,16 @@ class PerceptualLoss:
     def __init__(self, extractor: FeatureExtractor, terms: Mapping[str, tuple[float, object]]):
         self.extractor = extractor
         self.terms = {name: (float(weight), loss) for name, (weight, loss) in terms.items() if weight > 0}
+        #: True when a term keeps state that follows the image (see :meth:`refresh`).
+        self.stateful = any(hasattr(loss, "refresh") for _, loss in self.terms.values())
+
+    def refresh(self, images01: tf.Tensor) -> None:
+        """Let terms with state that follows the image (MRF patch matches) update it."""
+        if self.stateful:
+            features = self.extractor(images01 * 255.0)
+            for _, loss in self.terms.values():
+                if hasattr(loss, "refresh"):
+                    loss.refresh(features)
 
     def __call__(self, images01: tf.Tensor,
                  content_targets: Mapping[str, tf.Tensor] | None = None) -> dict[str, tf.Tensor]:

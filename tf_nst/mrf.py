@@ -24,7 +24,7 @@ def extract_patches(features: tf.Tensor, size: int, stride: int = 1) -> tf.Tenso
     """All size x size patches of [1, H, W, C] features, row-major: [P, size * size * C]."""
     patches = tf.image.extract_patches(features, sizes=[1, size, size, 1], strides=[1, stride, stride, 1],
                                        rates=[1, 1, 1, 1], padding="VALID")
-    return tf.reshape(patches, [-1, patches.shape[-1]])
+    return tf.reshape(patches, [-1, size * size * tf.shape(features)[-1]])
 
 
 def patch_labels(labels: np.ndarray, size: int, stride: int = 1) -> np.ndarray:
@@ -65,13 +65,8 @@ def nearest_style_patches(features: tf.Tensor, style_patches: tf.Tensor, size: i
 
 
 @tf.function(reduce_retracing=True)
-def mrf_loss(features: tf.Tensor, style_patches: tf.Tensor, size: int, chunk: int,
-             labels: tf.Tensor | None = None, style_labels: tf.Tensor | None = None,
-             search_dtype: tf.DType = tf.float32) -> tf.Tensor:
-    """sum_i ||Psi_i(features) - Psi_NN(i)(style)||^2 in float32; the match is found without
-    gradients, in ``search_dtype`` (bfloat16 halves the cost of the correlation convolutions)."""
-    search_features = tf.cast(tf.stop_gradient(features), search_dtype)
-    index = nearest_style_patches(search_features, style_patches, size, chunk, labels, style_labels)
+def patch_loss(features: tf.Tensor, style_patches: tf.Tensor, index: tf.Tensor, size: int) -> tf.Tensor:
+    """sum_i ||Psi_i(features) - style_patches[index_i]||^2 in float32 (gradients reach ``features`` only)."""
     patches = extract_patches(tf.cast(features, tf.float32), size)
     return tf.reduce_sum(tf.square(patches - tf.gather(style_patches, index)))
 
@@ -80,12 +75,13 @@ FORMS = ("sum", "cnnmrf")
 
 
 class MRFStyleLoss:
-    """Weighted sum over layers of :func:`mrf_loss` against patches of one or more style images.
+    """Weighted sum over layers of :func:`patch_loss` against the nearest patches of one or more style images.
 
     ``form``: "sum" is Li & Wand's E_s as written; "cnnmrf" divides it by 2 t^2, the scale of the
     CNNMRF code's gradient (each feature moves by the mean over its t^2 overlapping patches of
     Psi_NN - Psi), which is what its weights (and the fused paper's a2 = 1e-4) were tuned for.
-    ``memory_mb`` bounds the correlation scores held at once (synthesized patches x style chunk).
+    ``memory_mb`` bounds the correlation scores held at once (synthesized patches x style chunk);
+    ``search_dtype`` bfloat16 halves the cost of the correlation convolutions.
     """
 
     def __init__(self, layers: Sequence[str], layer_weights: Sequence[float] = (), patch_size: int = 3,
@@ -97,6 +93,7 @@ class MRFStyleLoss:
         self.patch_size, self.style_stride, self.memory_mb = patch_size, style_stride, memory_mb
         self.search_dtype = search_dtype
         self.style_patches: dict[str, tf.Tensor] = {}
+        self.matches: dict[str, tf.Variable] = {}
         self.style_labels: dict[str, tf.Tensor] = {}
         self.labels: dict[str, tf.Tensor] = {}
 
@@ -109,32 +106,54 @@ class MRFStyleLoss:
         ``label_map`` (for the synthesized image) are resized to each layer's grid.
         """
         for layer in self.layer_weights:
-            self.style_patches[layer] = tf.concat(
-                [extract_patches(f[layer], self.patch_size, self.style_stride) for f in style_features], 0)
-            if self.style_patches[layer].shape[0] == 0:
+            # Copies too small for one patch at this layer (small rotated / scaled copies) are skipped.
+            usable = [(index, extract_patches(f[layer], self.patch_size, self.style_stride))
+                      for index, f in enumerate(style_features)]
+            usable = [(index, patches) for index, patches in usable if patches.shape[0] > 0]
+            if not usable:
                 raise UserError(f"the style image is too small for {self.patch_size}x{self.patch_size} patches "
-                                f"at {layer}")
+                                f"at {layer}; use a larger style image or image size")
+            self.style_patches[layer] = tf.concat([patches for _, patches in usable], 0)
             if label_map is not None and style_label_maps is not None:
                 self.style_labels[layer] = tf.constant(np.concatenate([
-                    patch_labels(resize_labels(m, f[layer].shape[1:3]), self.patch_size, self.style_stride)
-                    for m, f in zip(style_label_maps, style_features)]))
+                    patch_labels(resize_labels(style_label_maps[i], style_features[i][layer].shape[1:3]),
+                                 self.patch_size, self.style_stride) for i, _ in usable]))
                 self.labels[layer] = label_map  # resized once the synthesized grid is known
 
     def _chunk(self, features: tf.Tensor) -> int:
         positions = max(1, (features.shape[1] - self.patch_size + 1) * (features.shape[2] - self.patch_size + 1))
         return max(1, self.memory_mb * 2**20 // (4 * positions))
 
+    def _labels(self, layer: str, grid: tf.Tensor) -> tuple[tf.Tensor | None, tf.Tensor | None]:
+        if layer not in self.labels:
+            return None, None
+        labels = patch_labels(resize_labels(self.labels[layer], grid.shape[1:3]), self.patch_size)
+        return tf.constant(labels), self.style_labels[layer]
+
+    def _search(self, layer: str, grid: tf.Tensor) -> tf.Tensor:
+        return nearest_style_patches(tf.cast(tf.stop_gradient(grid), self.search_dtype), self.style_patches[layer],
+                                     self.patch_size, self._chunk(grid), *self._labels(layer, grid))
+
+    def refresh(self, features: Mapping[str, tf.Tensor]) -> None:
+        """Find and keep the nearest style patches for ``features``; calls then use these matches.
+
+        Keeping the matches fixed between refreshes makes the loss a smooth function of the image,
+        which an L-BFGS line search needs (the optimizer refreshes once per iteration).
+        """
+        for layer in self.layer_weights:
+            matches = self._search(layer, features[layer])
+            if layer in self.matches:  # the grid size is fixed for the life of this loss
+                self.matches[layer].assign(matches)
+            else:
+                self.matches[layer] = tf.Variable(matches, trainable=False, name=f"mrf_matches_{layer}")
+
     def __call__(self, features: Mapping[str, tf.Tensor]) -> tf.Tensor:
         total = []
         for layer, weight in self.layer_weights.items():
             grid = features[layer]
-            labels = style_labels = None
-            if layer in self.labels:
-                labels = tf.constant(patch_labels(resize_labels(self.labels[layer], grid.shape[1:3]),
-                                                  self.patch_size))
-                style_labels = self.style_labels[layer]
-            total.append(weight * mrf_loss(grid, self.style_patches[layer], self.patch_size, self._chunk(grid),
-                                           labels, style_labels, self.search_dtype))
+            # A tensor, not the variable: a nested tf.function can keep a variable argument it traced with.
+            index = self.matches[layer].read_value() if layer in self.matches else self._search(layer, grid)
+            total.append(weight * patch_loss(grid, self.style_patches[layer], index, self.patch_size))
         return tf.add_n(total)
 
 

@@ -83,8 +83,18 @@ def optimize_image(loss_fn: LossFn, init: np.ndarray, steps: int, settings: Opti
     return OptimizationResult(image=np.clip(latest, 0.0, 1.0), history=history, stop_reason=stop_reason)
 
 
+def _refresher(loss_fn: LossFn, image: tf.Tensor):
+    """``loss_fn.refresh`` (e.g. new MRF matches) as a compiled function, after a first eager call
+    at ``image`` that creates its state; a no-op for losses without state."""
+    if not getattr(loss_fn, "stateful", False):
+        return lambda _: None
+    loss_fn.refresh(image)
+    return tf.function(loss_fn.refresh)
+
+
 def _run_first_order(loss_fn: LossFn, image: tf.Variable, steps: int, settings: OptimizerSettings):
     optimizer = _first_order_optimizer(settings)
+    refresh = _refresher(loss_fn, image)
 
     @tf.function
     def train_step():
@@ -97,6 +107,8 @@ def _run_first_order(loss_fn: LossFn, image: tf.Variable, steps: int, settings: 
         return losses
 
     for step in range(1, steps + 1):
+        if step > 1:
+            refresh(image)
         evaluated = image.numpy()[0]
         losses = train_step()  # the losses describe `evaluated`, the image before this update
         yield step, losses, evaluated, image.numpy()[0]
@@ -107,8 +119,12 @@ def _run_lbfgs(loss_fn: LossFn, image: tf.Variable, steps: int, settings: Optimi
 
     The objective is divided by its value at the start image so that the line search
     sees numbers near 1 whatever the loss weights; the history reports unscaled values.
+    A loss with state (MRF matches) is refreshed before each iteration and the optimizer's
+    objective and gradient at its current point re-evaluated, so each line search sees one
+    smooth function.
     """
     shape = image.shape
+    refresh = _refresher(loss_fn, image)
     initial = {name: float(value) for name, value in loss_fn(image).items()}
     scale = tf.constant(1.0 / max(abs(initial["total"]), 1e-30), tf.float32)
     accepted = {name: tf.Variable(value, dtype=tf.float32) for name, value in initial.items()}
@@ -132,6 +148,13 @@ def _run_lbfgs(loss_fn: LossFn, image: tf.Variable, steps: int, settings: Optimi
                                             previous_optimizer_results=previous, max_iterations=target,
                                             tolerance=0.0)
 
+    @tf.function
+    def refreshed(previous):
+        refresh(tf.reshape(previous.position, shape))
+        objective, gradient = value_and_gradients(previous.position)
+        return previous._replace(objective_value=objective, objective_gradient=gradient)
+
+    stateful = getattr(loss_fn, "stateful", False)
     results = None
     for step in range(1, steps + 1):
         if results is not None and bool(results.converged):
@@ -141,6 +164,8 @@ def _run_lbfgs(loss_fn: LossFn, image: tf.Variable, steps: int, settings: Optimi
             raise _EarlyStop(f"L-BFGS line search failed at step {step} ({problem} loss); kept the last accepted image")
         evaluated = tf.reshape(results.position, shape).numpy()[0] if results is not None else image.numpy()[0]
         losses = {name: var.read_value() for name, var in accepted.items()}
+        if stateful and results is not None:
+            results = refreshed(results)
         results = iterate(results, tf.reshape(image, [-1]) if results is None else None, tf.constant(step))
         position = tf.reshape(results.position, shape).numpy()[0]
         for name, var in trial.items():  # the last trial of a line search is the accepted point

@@ -1,30 +1,46 @@
-"""Milliseconds per optimization iteration (forward + backward + update) for each backbone.
+"""Speed (and peak memory) tables for this machine, each measurement in its own fresh process.
 
-python tools/benchmark.py --sizes=256,512 --iterations=5
-Prints a Markdown table; run it on an otherwise idle machine.
+python tools/benchmark.py --tables=optimization,fused,feedforward
+  optimization: ms per optimization iteration (forward + backward + Adam update) per backbone preset
+  fused:        ms per iteration of the zhao_global_local preset with and without its MRF term
+                (= Gram + content only), their ratio, and each process's peak resident memory
+  feedforward:  ms per image for the transform network (each width, float32 / bf16) next to
+                Gatys optimization (VGG19) per iteration and per 100 iterations, as the
+                speed table of Huang et al. (2021)
+Prints Markdown tables; run it on an otherwise idle machine.
 """
+import json
+import os
 import platform
+import subprocess
+import sys
 import time
 
 from absl import app, flags
 
 import toolkit  # noqa: F401  (puts the repo on sys.path)
 
-flags.DEFINE_list("sizes", ["256", "512"], "Square image sizes.")
-flags.DEFINE_list("backbones", ["vgg16", "vgg19", "resnet50"], "Backbones.")
+flags.DEFINE_list("tables", ["optimization", "fused", "feedforward"], "Which tables to print.")
+flags.DEFINE_list("sizes", ["256", "512"], "Square image sizes for the optimization table.")
+flags.DEFINE_list("backbones", ["vgg16", "vgg19", "resnet50"], "Backbones for the optimization table.")
 flags.DEFINE_list("precisions", ["float32", "mixed_bfloat16"], "Precisions.")
-flags.DEFINE_integer("iterations", 5, "Timed Adam iterations (after 2 warm-up ones).")
+flags.DEFINE_list("fused_sizes", ["256"], "Sizes for the fused table.")
+flags.DEFINE_list("feedforward_sizes", ["256", "512", "1024"], "Sizes for the feed-forward table.")
+flags.DEFINE_list("widths", ["0.25", "0.5", "1.0"], "Transform network widths.")
+flags.DEFINE_string("model", "starry_night", "Bundled model timed as 'bundled' in the feed-forward table.")
+flags.DEFINE_integer("iterations", 5, "Timed iterations / images (after 2 warm-up ones).")
+flags.DEFINE_string("measure", None, "Internal: one measurement in this process, as JSON.")
 PRESET = {"vgg16": "yu_chang_vgg16", "vgg19": "gatys2016", "resnet50": "basheer_resnet50"}
 
 
-def time_iteration(backbone: str, size: int, precision: str, iterations: int) -> float:
+def optimization_ms(preset: str, size: int, precision: str, iterations: int, **overrides) -> float:
     import numpy as np
     from tf_nst import config as config_lib
     from tf_nst.optimize import OptimizerSettings, optimize_image
     from tf_nst.stylize import build_perceptual_loss
 
-    config = config_lib.load_config_file(str(toolkit.REPO / "configs" / f"{PRESET[backbone]}.py"),
-                                         precision=precision)
+    config = config_lib.load_config_file(str(toolkit.REPO / "configs" / f"{preset}.py"), precision=precision,
+                                         **overrides)
     rng = np.random.default_rng(0)
     content = rng.uniform(0, 255, (size, size, 3)).astype(np.float32)
     loss_fn = build_perceptual_loss(config, content, [content[::-1]])
@@ -32,16 +48,94 @@ def time_iteration(backbone: str, size: int, precision: str, iterations: int) ->
     return 1000 * (history[-1]["seconds"] - history[1]["seconds"]) / iterations
 
 
-def main(_):
-    f = flags.FLAGS
-    print(f"machine: {platform.processor() or platform.machine()}, {__import__('os').cpu_count()} cores\n")
+def feedforward_ms(model: str, size: int, precision: str, iterations: int) -> float:
+    import numpy as np
+    from tf_nst.features import dtype_policy
+    from tf_nst.transfer import StyleModel, load_model
+    from tf_nst.transform_net import build_transform_net
+
+    if model.startswith("width="):
+        with dtype_policy(precision):
+            network = build_transform_net(float(model.split("=")[1]))
+        styled = StyleModel(network, {"style": model}, precision)
+    else:
+        styled = load_model(model, precision)
+    image = np.random.default_rng(0).uniform(0, 255, (1, size, size, 3)).astype(np.float32)
+    for _ in range(2):
+        styled(image).numpy()
+    start = time.perf_counter()
+    for _ in range(iterations):
+        styled(image).numpy()
+    return 1000 * (time.perf_counter() - start) / iterations
+
+
+def measure(kind: str, **arguments) -> dict:
+    """Run one measurement in a fresh process; returns its ms and peak resident memory (MB)."""
+    command = [sys.executable, __file__, f"--measure={json.dumps({'kind': kind, **arguments})}",
+               f"--iterations={flags.FLAGS.iterations}"]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    output = process.stdout.read()
+    _, status, usage = os.wait4(process.pid, 0)
+    if status != 0:
+        raise RuntimeError(f"measurement {kind} {arguments} failed")
+    return {"ms": json.loads(output.strip().splitlines()[-1])["ms"], "peak_mb": usage.ru_maxrss / 1024}
+
+
+def run_measurement(spec: dict, iterations: int) -> None:
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    spec.pop("kind")
+    print(json.dumps({"ms": optimization_ms(iterations=iterations, **spec)}))
+
+
+def optimization_table(f) -> None:
     print("| backbone (preset layers) | size | " + " | ".join(f"{p} ms/iter" for p in f.precisions) + " |")
     print("|---|---|" + "---|" * len(f.precisions))
     for backbone in f.backbones:
         for size in map(int, f.sizes):
-            times = [time_iteration(backbone, size, p, f.iterations) for p in f.precisions]
+            times = [measure("optimization", preset=PRESET[backbone], size=size, precision=p)["ms"]
+                     for p in f.precisions]
             print(f"| {backbone} ({PRESET[backbone]}) | {size} | " + " | ".join(f"{t:.0f}" for t in times) + " |",
                   flush=True)
+
+
+def fused_table(f) -> None:
+    print("| size | precision | Gram + content ms/iter (peak MB) | fused Gram + MRF + content ms/iter (peak MB) "
+          "| ratio |")
+    print("|---|---|---|---|---|")
+    for size in map(int, f.fused_sizes):
+        for precision in f.precisions:
+            gram = measure("optimization", preset="zhao_global_local", size=size, precision=precision, mrf_weight=0.0)
+            fused = measure("optimization", preset="zhao_global_local", size=size, precision=precision)
+            print(f"| {size} | {precision} | {gram['ms']:.0f} ({gram['peak_mb']:.0f}) | {fused['ms']:.0f} "
+                  f"({fused['peak_mb']:.0f}) | {fused['ms'] / gram['ms']:.2f} |", flush=True)
+
+
+def feedforward_table(f) -> None:
+    sizes = list(map(int, f.feedforward_sizes))
+    print("| method | precision | " + " | ".join(f"{s}x{s} ms" for s in sizes) + " |")
+    print("|---|---|" + "---|" * len(sizes))
+    models = [(f"bundled {f.model}", f.model)] + [(f"transform net, width {w}", f"width={w}") for w in f.widths]
+    for label, model in models:  # side by side in this one process
+        for precision in f.precisions:
+            times = [feedforward_ms(model, s, precision, f.iterations) for s in sizes]
+            print(f"| {label} | {precision} | " + " | ".join(f"{t:.1f}" for t in times) + " |", flush=True)
+    for precision in f.precisions:
+        times = [measure("optimization", preset="gatys2016", size=s, precision=precision)["ms"] for s in sizes]
+        print(f"| Gatys VGG19, 1 iteration | {precision} | " + " | ".join(f"{t:.0f}" for t in times) + " |")
+        print(f"| Gatys VGG19, 100 iterations | {precision} | " + " | ".join(f"{100 * t:.0f}" for t in times) + " |",
+              flush=True)
+
+
+def main(_):
+    f = flags.FLAGS
+    if f.measure:
+        run_measurement(json.loads(f.measure), f.iterations)
+        return
+    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores\n")
+    tables = {"optimization": optimization_table, "fused": fused_table, "feedforward": feedforward_table}
+    for name in f.tables:
+        print(f"\n{name}:\n")
+        tables[name](f)
 
 
 if __name__ == "__main__":

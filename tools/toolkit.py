@@ -40,3 +40,37 @@ def figure_path(default: str) -> str:
     path = FLAGS.output or default
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     return path
+
+
+def evaluated_title(label: str, image, content, style) -> str:
+    """``label`` plus the tf-nst evaluate numbers of ``image``; also printed as one line."""
+    from tf_nst import metrics
+    numbers = metrics.evaluate(image, content, style)
+    text = f"Gram ratio {numbers['gram_ratio_to_content']:.2f}, SSIM {numbers['ssim_luminance']:.2f}"
+    print(f"{label}: gram_ratio={numbers['gram_ratio_to_content']:.3f} ssim={numbers['ssim_luminance']:.3f}",
+          flush=True)
+    return f"{label}\n{text}"
+
+
+def save_panels(panels, columns: int, default_path: str, cell_size: tuple[float, float] = (3.0, 2.5)) -> str:
+    """Save ``(image_0_255, title)`` panels as one figure, ``columns`` per row; returns the path."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    rows = -(-len(panels) // columns)
+    figure, axes = plt.subplots(rows, columns, figsize=(cell_size[0] * columns, cell_size[1] * rows), squeeze=False)
+    for axis in axes.flat:
+        axis.axis("off")
+    for axis, (image, title) in zip(axes.flat, panels):
+        axis.imshow(image.clip(0, 255).astype("uint8"))
+        axis.set_title(title, fontsize=8)
+    figure.tight_layout()
+    path = figure_path(default_path)
+    figure.savefig(path, dpi=80)
+    return path
+
+
+def resize_for_panel(image):
+    from tf_nst import images
+    return images.resize_long_side(image, FLAGS.size)

@@ -11,27 +11,15 @@ CONTENT_WEIGHTS, STYLE_WEIGHTS = (1, 5, 10), (5, 50, 500, 5000)
 
 
 def main(_):
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    from tf_nst import metrics
-
     content, style = toolkit.inputs()
-    figure, axes = plt.subplots(3, 4, figsize=(12, 7.5))
-    for row, cw in enumerate(CONTENT_WEIGHTS):
-        for col, sw in enumerate(STYLE_WEIGHTS):
+    panels = []
+    for cw in CONTENT_WEIGHTS:
+        for sw in STYLE_WEIGHTS:
             config = toolkit.preset("huang_yaoqun_vgg19", content_weight=float(cw), style_weight=float(sw),
                                     steps=flags.FLAGS.steps)
             image = toolkit.run(config, content, style).image
-            numbers = metrics.evaluate(image, content, style)
-            axes[row, col].imshow(image.astype("uint8"))
-            axes[row, col].set_title(f"content {cw}, style {sw}\nGram ratio {numbers['gram_ratio_to_content']:.2f}, "
-                                     f"SSIM {numbers['ssim_luminance']:.2f}", fontsize=8)
-            axes[row, col].axis("off")
-            print(f"content={cw} style={sw} gram_ratio={numbers['gram_ratio_to_content']:.3f} "
-                  f"ssim={numbers['ssim_luminance']:.3f}", flush=True)
-    figure.tight_layout()
-    figure.savefig(toolkit.figure_path("runs/weight_grid.png"), dpi=80)
+            panels.append((image, toolkit.evaluated_title(f"content {cw}, style {sw}", image, content, style)))
+    toolkit.save_panels(panels, len(STYLE_WEIGHTS), "runs/weight_grid.png")
 
 
 if __name__ == "__main__":
