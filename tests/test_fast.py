@@ -90,6 +90,9 @@ def test_kill_9_during_training_then_rerun_resumes(tmp_path, photos):
         while not list((output / "checkpoints").glob("ckpt-10.index")) and time.time() < deadline:
             time.sleep(0.5)
         assert process.poll() is None, "training exited before it was killed"
+        second = run_cli("train", f"--style={STYLE}", f"--data={photos}", f"--output={output}",
+                         "--config=configs/johnson2016.py", *cli_overrides(steps=20))
+        assert second.returncode == 2 and "another tf-nst train is writing to" in second.stderr, second.stderr
     finally:
         process.send_signal(signal.SIGKILL)
         process.wait()

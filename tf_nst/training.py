@@ -12,7 +12,9 @@ Running again with the same folder resumes from the newest checkpoint.
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import fcntl
 import json
 import time
 from pathlib import Path
@@ -101,6 +103,22 @@ class TrainResult:
     skipped_files: list[str]
 
 
+@contextlib.contextmanager
+def _exclusive(output_dir: Path):
+    """Hold a lock on ``output_dir`` so that a second training process cannot write into it.
+
+    The operating system drops the lock when the process ends, however it ends (kill -9 too).
+    """
+    output_dir.mkdir(parents=True, exist_ok=True)
+    with open(output_dir / ".lock", "w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            raise UserError(f"another tf-nst train is writing to {output_dir}; wait for it or use "
+                            "another --output") from None
+        yield
+
+
 def _read_run(run_file: Path) -> dict:
     try:
         return json.loads(run_file.read_text())
@@ -124,6 +142,13 @@ def train(config: ml_collections.ConfigDict, style: np.ndarray, data_dir: str | 
     """Train (or resume training) a transform network for ``style`` ([H, W, 3] 0..255)."""
     config_lib.validate_training(config)
     output_dir = Path(output_dir)
+    with _exclusive(output_dir):
+        return _train(config, style, data_dir, output_dir, weights_dir, style_name, verbose, callback)
+
+
+def _train(config: ml_collections.ConfigDict, style: np.ndarray, data_dir: str | Path, output_dir: Path,
+           weights_dir: str | None, style_name: str, verbose: bool,
+           callback: Callable[[int, dict], None] | None) -> TrainResult:
     run_file = output_dir / "run.json"
     _check_same_run(run_file, config)
     paths, unreadable = scan_image_folder(data_dir)
