@@ -71,9 +71,6 @@ def patch_loss(features: tf.Tensor, style_patches: tf.Tensor, index: tf.Tensor, 
     return tf.reduce_sum(tf.square(patches - tf.gather(style_patches, index)))
 
 
-FORMS = ("sum", "cnnmrf")
-
-
 class MRFStyleLoss:
     """Weighted sum over layers of :func:`patch_loss` against the nearest patches of one or more style images.
 
@@ -95,7 +92,7 @@ class MRFStyleLoss:
         self.style_patches: dict[str, tf.Tensor] = {}
         self.matches: dict[str, tf.Variable] = {}
         self.style_labels: dict[str, tf.Tensor] = {}
-        self.labels: dict[str, tf.Tensor] = {}
+        self.label_map: np.ndarray | None = None  # of the synthesized image, resized to each grid when used
 
     def set_targets(self, style_features: Sequence[Mapping[str, tf.Tensor]],
                     style_label_maps: Sequence[np.ndarray] | None = None,
@@ -105,6 +102,8 @@ class MRFStyleLoss:
         With semantic guidance, ``style_label_maps`` (one [H, W] int map per feature dict) and
         ``label_map`` (for the synthesized image) are resized to each layer's grid.
         """
+        guided = label_map is not None and style_label_maps is not None
+        self.label_map = label_map if guided else None
         for layer in self.layer_weights:
             # Copies too small for one patch at this layer (small rotated / scaled copies) are skipped.
             usable = [(index, extract_patches(f[layer], self.patch_size, self.style_stride))
@@ -114,20 +113,19 @@ class MRFStyleLoss:
                 raise UserError(f"the style image is too small for {self.patch_size}x{self.patch_size} patches "
                                 f"at {layer}; use a larger style image or image size")
             self.style_patches[layer] = tf.concat([patches for _, patches in usable], 0)
-            if label_map is not None and style_label_maps is not None:
+            if guided:
                 self.style_labels[layer] = tf.constant(np.concatenate([
                     patch_labels(resize_labels(style_label_maps[i], style_features[i][layer].shape[1:3]),
                                  self.patch_size, self.style_stride) for i, _ in usable]))
-                self.labels[layer] = label_map  # resized once the synthesized grid is known
 
     def _chunk(self, features: tf.Tensor) -> int:
         positions = max(1, (features.shape[1] - self.patch_size + 1) * (features.shape[2] - self.patch_size + 1))
         return max(1, self.memory_mb * 2**20 // (4 * positions))
 
     def _labels(self, layer: str, grid: tf.Tensor) -> tuple[tf.Tensor | None, tf.Tensor | None]:
-        if layer not in self.labels:
+        if self.label_map is None:
             return None, None
-        labels = patch_labels(resize_labels(self.labels[layer], grid.shape[1:3]), self.patch_size)
+        labels = patch_labels(resize_labels(self.label_map, grid.shape[1:3]), self.patch_size)
         return tf.constant(labels), self.style_labels[layer]
 
     def _search(self, layer: str, grid: tf.Tensor) -> tf.Tensor:

@@ -85,9 +85,9 @@ def optimize_image(loss_fn: LossFn, init: np.ndarray, steps: int, settings: Opti
 
 def _refresher(loss_fn: LossFn, image: tf.Tensor):
     """``loss_fn.refresh`` (e.g. new MRF matches) as a compiled function, after a first eager call
-    at ``image`` that creates its state; a no-op for losses without state."""
+    at ``image`` that creates its state; None for losses without state."""
     if not getattr(loss_fn, "stateful", False):
-        return lambda _: None
+        return None
     loss_fn.refresh(image)
     return tf.function(loss_fn.refresh)
 
@@ -107,7 +107,7 @@ def _run_first_order(loss_fn: LossFn, image: tf.Variable, steps: int, settings: 
         return losses
 
     for step in range(1, steps + 1):
-        if step > 1:
+        if refresh is not None and step > 1:
             refresh(image)
         evaluated = image.numpy()[0]
         losses = train_step()  # the losses describe `evaluated`, the image before this update
@@ -154,7 +154,6 @@ def _run_lbfgs(loss_fn: LossFn, image: tf.Variable, steps: int, settings: Optimi
         objective, gradient = value_and_gradients(previous.position)
         return previous._replace(objective_value=objective, objective_gradient=gradient)
 
-    stateful = getattr(loss_fn, "stateful", False)
     results = None
     for step in range(1, steps + 1):
         if results is not None and bool(results.converged):
@@ -164,7 +163,7 @@ def _run_lbfgs(loss_fn: LossFn, image: tf.Variable, steps: int, settings: Optimi
             raise _EarlyStop(f"L-BFGS line search failed at step {step} ({problem} loss); kept the last accepted image")
         evaluated = tf.reshape(results.position, shape).numpy()[0] if results is not None else image.numpy()[0]
         losses = {name: var.read_value() for name, var in accepted.items()}
-        if stateful and results is not None:
+        if refresh is not None and results is not None:
             results = refreshed(results)
         results = iterate(results, tf.reshape(image, [-1]) if results is None else None, tf.constant(step))
         position = tf.reshape(results.position, shape).numpy()[0]

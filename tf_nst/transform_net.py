@@ -10,8 +10,14 @@ inputs are reflect-padded to a multiple of 4 and the output cropped back.
 """
 from __future__ import annotations
 
+import json
+
 import keras
+import numpy as np
 from keras import layers, ops
+
+from tf_nst.features import dtype_policy
+from tf_nst.images import write_atomically
 
 #: Side lengths must be multiples of this (two stride-2 convolutions).
 SIZE_MULTIPLE = 4
@@ -90,12 +96,6 @@ def build_transform_net(width: float = 1.0, residual_blocks: int = 5, name: str 
 
 def save_weights(path, model: keras.Model, metadata: dict, dtype: str = "float16") -> None:
     """Write the weights (as ``dtype``) and what is needed to rebuild the network to one .npz, atomically."""
-    import json
-
-    import numpy as np
-
-    from tf_nst.images import write_atomically
-
     arrays = {f"w{index:03d}": np.asarray(w, dtype=dtype) for index, w in enumerate(model.get_weights())}
     arrays["metadata"] = np.array(json.dumps(metadata))
     write_atomically(path, lambda handle, _: np.savez(handle, **arrays))
@@ -103,12 +103,6 @@ def save_weights(path, model: keras.Model, metadata: dict, dtype: str = "float16
 
 def load_weights(path, precision: str = "float32") -> tuple[keras.Model, dict]:
     """Rebuild a network saved by :func:`save_weights`; returns ``(model, metadata)``."""
-    import json
-
-    import numpy as np
-
-    from tf_nst.features import dtype_policy
-
     with np.load(path, allow_pickle=False) as data:
         metadata = json.loads(str(data["metadata"]))
         weights = [data[key].astype("float32") for key in sorted(k for k in data.files if k.startswith("w"))]
