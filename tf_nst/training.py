@@ -218,23 +218,23 @@ def _train(config: ml_collections.ConfigDict, style: np.ndarray, data_dir: str |
         record = {**run, "steps": current, "seconds_this_process": round(seconds, 1)}
         images_lib.write_atomically(run_file, lambda h, _: h.write(json.dumps(record, indent=1)), binary=False)
 
-    start, interval_start, sums, last = time.perf_counter(), time.perf_counter(), {}, {}
+    start, interval_start, sums, count, last = time.perf_counter(), time.perf_counter(), {}, 0, {}
     current = resumed_from
     try:
         while current < config.steps:
             values = train_step(next(batches))
             current += 1
+            count += 1  # steps summed since the last log (a resume need not start on a multiple)
             for key, value in values.items():
                 sums[key] = sums.get(key, 0.0) + float(value)
             if current % config.log_every == 0 or current == config.steps:
-                count = current % config.log_every or config.log_every
                 last = {k: v / count for k, v in sums.items()}
                 rate = count / (time.perf_counter() - interval_start)
                 with writer.as_default(step=current):
                     for key, value in last.items():
                         tf.summary.scalar(f"loss/{key}", value)
                     tf.summary.scalar("steps_per_second", rate)
-                sums, interval_start = {}, time.perf_counter()
+                sums, count, interval_start = {}, 0, time.perf_counter()
                 if callback is not None:
                     callback(current, last)
             if current % config.sample_every == 0:
