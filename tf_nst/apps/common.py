@@ -1,7 +1,6 @@
 """What every subcommand shares: one-line errors, quiet TensorFlow start-up, flag parsing."""
 from __future__ import annotations
 
-import contextlib
 import os
 import signal
 import sys
@@ -10,6 +9,7 @@ from typing import Callable
 
 from absl import app, flags, logging
 
+from tf_nst.console import quiet_stderr
 from tf_nst.errors import UserError
 
 FLAGS = flags.FLAGS
@@ -20,6 +20,33 @@ def define_weights_flag() -> None:
     flags.DEFINE_string("weights_dir", None,
                         "Folder holding vgg16_notop.h5 / vgg19_notop.h5 / resnet50_notop.h5 "
                         "(default: $TF_NST_WEIGHTS_DIR, else download from Keras).")
+
+
+def define_mask_flags() -> None:
+    """--mask and the flags that shape it, shared by stylize, transfer and segment."""
+    flags.DEFINE_string("mask", None, "Local style transfer: deeplabv3[:class,...] (PASCAL VOC, default person), "
+                        "selfie, or file:MASK.png (255 = selected).")
+    flags.DEFINE_enum("region", "foreground", ["foreground", "background"],
+                      "Stylize the selected pixels (foreground) or the others (background).")
+    flags.DEFINE_float("threshold", 0.5, "Probability at which a pixel counts as selected.")
+    flags.DEFINE_bool("soft_mask", False, "Keep the model's soft probabilities instead of thresholding.")
+    flags.DEFINE_float("feather", 0.0, "Soften the mask edge over about this many pixels.")
+    flags.DEFINE_bool("refine", True, "Refine the mask along the photo's edges (guided filter).")
+    flags.DEFINE_integer("mask_tiles", 2, "DeepLabV3 test-time tiling: N x N overlapping crops (1 = one pass).")
+
+
+def mask_request():
+    """(spec, options) from the mask flags, checked before TensorFlow starts; (None, None) without --mask."""
+    if FLAGS.mask is None:
+        return None, None
+    from tf_nst.masks import MaskOptions
+    from tf_nst.segmentation import parse_mask_spec
+    spec = parse_mask_spec(FLAGS.mask)
+    if spec.path is not None and not os.path.isfile(spec.path):
+        raise UserError(f"mask file not found: {spec.path}")
+    options = MaskOptions(region=FLAGS.region, threshold=None if FLAGS.soft_mask else FLAGS.threshold,
+                          feather=FLAGS.feather, refine=FLAGS.refine, tiles=FLAGS.mask_tiles)
+    return spec, options
 
 
 def _last_line(error: Exception) -> str:
@@ -40,22 +67,6 @@ def load_config(holder):
 def fail(command: str, message: str, code: int = EXIT_USAGE) -> None:
     print(f"tf-nst {command}: error: {message}", file=sys.stderr, flush=True)
     sys.exit(code)
-
-
-@contextlib.contextmanager
-def quiet_stderr():
-    """Hide TensorFlow's C++ start-up chatter (it ignores TF_CPP_MIN_LOG_LEVEL) on fd 2."""
-    sys.stderr.flush()
-    saved = os.dup(2)
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    try:
-        os.dup2(devnull, 2)
-        yield
-    finally:
-        sys.stderr.flush()
-        os.dup2(saved, 2)
-        os.close(devnull)
-        os.close(saved)
 
 
 def start_tensorflow(logical_cpus: int = 0) -> None:

@@ -1,0 +1,159 @@
+"""Local style transfer: segmentation providers, mask shaping, compositing and guided Grams."""
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from conftest import DATA, SHARED, run_cli
+from tf_nst import images, losses, masks, segmentation
+from tf_nst.errors import UserError
+
+PEOPLE = sorted((DATA / "people" / "images").glob("*.jpg"))
+PHOTO = DATA / "people" / "images" / "000000000036.jpg"  # 481x640, one woman with an umbrella
+
+
+def truth(photo) -> np.ndarray:
+    return images.load_image(DATA / "people" / "masks" / f"{photo.stem}.png")[..., 0] > 127
+
+
+def pooled_iou(pairs) -> float:
+    counts = np.array([masks.intersection_union(mask, true) for mask, true in pairs], np.float64)
+    return counts[:, 0].sum() / counts[:, 1].sum()
+
+
+def test_composite_blends_by_the_mask_and_keeps_unmasked_pixels_exactly():
+    rng = np.random.default_rng(0)
+    original = rng.integers(0, 256, (5, 7, 3)).astype(np.float32)
+    stylized = rng.uniform(0, 255, (5, 7, 3)).astype(np.float32)
+    mask = np.zeros((5, 7), np.float32)
+    mask[1, :] = 1.0
+    mask[2, :] = 0.25
+    out = masks.composite(stylized, original, mask)
+    assert np.array_equal(out[0], original[0]) and np.array_equal(out[3:], original[3:])
+    np.testing.assert_allclose(out[1], stylized[1], rtol=0, atol=1e-4)
+    np.testing.assert_allclose(out[2], 0.25 * stylized[2] + 0.75 * original[2], rtol=0, atol=1e-4)
+    with pytest.raises(UserError, match="differ in size"):
+        masks.composite(stylized, original, mask[:4])
+
+
+def test_finish_mask_thresholds_picks_the_region_and_feathers_symmetrically():
+    probability = np.tile(np.linspace(0.0, 1.0, 41, dtype=np.float32), (9, 1))  # left 0 -> right 1
+    hard = masks.finish_mask(probability, None, masks.MaskOptions(refine=False))
+    assert set(np.unique(hard)) == {0.0, 1.0} and hard[:, 20:].all() and not hard[:, :20].any()
+    background = masks.finish_mask(probability, None, masks.MaskOptions(region="background", refine=False))
+    assert np.array_equal(background, 1.0 - hard)
+    soft = masks.finish_mask(probability, None, masks.MaskOptions(threshold=None, refine=False))
+    np.testing.assert_allclose(soft, probability)
+    feathered = masks.feather(hard, 8.0)
+    row = feathered[4]
+    assert np.all(np.diff(row) >= -1e-6), "a feathered step edge stays monotonic"
+    assert 0.3 < row[20] < 0.7 and row[10] < 0.01 and row[30] > 0.99
+    k = np.arange(8)
+    np.testing.assert_allclose(row[19 - k] + row[20 + k], 1.0, atol=0.02)  # symmetric about the edge
+    assert np.array_equal(masks.feather(hard, 0), hard)
+
+
+def test_resize_mask_keeps_range_and_coverage():
+    mask = np.zeros((64, 48), np.float32)
+    mask[16:48, 12:36] = 1.0
+    small = masks.resize_mask(mask, 16, 12)
+    assert small.shape == (16, 12) and small.min() >= 0 and small.max() <= 1
+    assert small.mean() == pytest.approx(mask.mean(), abs=0.02)
+    big = masks.resize_mask(mask, 128, 96)
+    assert big.shape == (128, 96) and big.mean() == pytest.approx(mask.mean(), abs=0.02)
+
+
+def test_guided_gram_with_all_ones_equals_gram_and_a_half_mask_sees_only_its_half():
+    features = tf.random.stateless_normal([1, 6, 8, 5], seed=[1, 2])
+    ones = tf.ones([1, 6, 8, 1])
+    np.testing.assert_allclose(losses.guided_gram_matrix(features, ones), losses.gram_matrix(features),
+                               rtol=1e-5, atol=1e-6)
+    left = tf.concat([tf.ones([1, 6, 4, 1]), tf.zeros([1, 6, 4, 1])], axis=2)
+    np.testing.assert_allclose(losses.guided_gram_matrix(features, left), losses.gram_matrix(features[:, :, :4]),
+                               rtol=1e-5, atol=1e-6)
+
+
+def test_mask_specs_parse_and_bad_ones_fail_clearly():
+    assert segmentation.parse_mask_spec("deeplabv3:person,dog").classes == ("person", "dog")
+    assert segmentation.parse_mask_spec("deeplabv3").classes == ("person",)
+    assert segmentation.parse_mask_spec("selfie").provider == "selfie"
+    assert segmentation.parse_mask_spec("file:m.png").path == "m.png"
+    for bad, message in [("deeplab:person", "provider must be one of"), ("deeplabv3:human", "unknown class"),
+                         ("file:", "file:PATH"), ("selfie:dog", "only segments people")]:
+        with pytest.raises(UserError, match=message):
+            segmentation.parse_mask_spec(bad)
+    with pytest.raises(UserError, match="threshold"):
+        masks.MaskOptions(threshold=1.5)
+
+
+@pytest.mark.parametrize("spec", ["deeplabv3:person", "selfie"])
+def test_each_model_provider_loads_from_the_weights_dir_and_finds_the_person(spec):
+    image = images.load_image(PHOTO)[:, :479]  # odd, non-square size
+    mask = masks.make_mask(image, spec)
+    assert mask.shape == image.shape[:2] and mask.dtype == np.float32
+    assert pooled_iou([(mask > 0.5, truth(PHOTO)[:, :479])]) > 0.75
+
+
+def test_file_provider_returns_the_file_and_rejects_a_wrong_size(tmp_path):
+    image = images.load_image(PHOTO)
+    mask_path = DATA / "people" / "masks" / f"{PHOTO.stem}.png"
+    mask = masks.make_mask(image, f"file:{mask_path}")
+    assert np.array_equal(mask > 0.5, truth(PHOTO))
+    with pytest.raises(UserError, match="masks must have the image's size"):
+        masks.make_mask(image[:300], f"file:{mask_path}")
+
+
+def test_hub_download_path_is_used_without_a_weights_dir(tmp_path, monkeypatch):
+    """No weights folder: the TF Hub cache is consulted (pre-filled here, as a finished download leaves it)."""
+    cached = tmp_path / hashlib.sha1(segmentation.DEEPLAB_HUB.encode()).hexdigest()
+    cached.mkdir()
+    shutil.copy(SHARED / "models" / segmentation.DEEPLAB_FILE, cached / "1.tflite")
+    monkeypatch.delenv("TF_NST_WEIGHTS_DIR")
+    monkeypatch.setenv("TFHUB_CACHE_DIR", str(tmp_path))
+    assert segmentation.model_file(segmentation.DEEPLAB_FILE) == cached / "1.tflite"
+
+
+def test_tiling_beats_the_raw_model_on_people_and_refinement_does_not_lower_iou():
+    raw, tiled, refined = [], [], []
+    raw_model = segmentation.DeepLabV3(tiles=1)
+    for photo in PEOPLE:
+        image, true = images.load_image(photo), truth(photo)
+        raw.append((raw_model.logits(image).argmax(-1) == segmentation.VOC_CLASSES.index("person"), true))
+        probability = segmentation.DeepLabV3(tiles=2).probability(image, ("person",))
+        tiled.append((masks.finish_mask(probability, image, masks.MaskOptions(refine=False)) > 0.5, true))
+        refined.append((masks.finish_mask(probability, image, masks.MaskOptions()) > 0.5, true))
+    raw_iou, tiled_iou, refined_iou = pooled_iou(raw), pooled_iou(tiled), pooled_iou(refined)
+    assert raw_iou == pytest.approx(0.639, abs=0.01), "the raw model's published pooled IoU on these photos"
+    assert tiled_iou >= raw_iou + 0.03 and refined_iou >= 0.67
+    assert refined_iou >= tiled_iou
+
+
+def test_segment_cli_writes_an_8bit_mask_and_overlay(tmp_path):
+    result = run_cli("segment", f"--input={PHOTO}", "--mask=deeplabv3:person", "--region=background",
+                     f"--output={tmp_path / 'm.png'}", f"--overlay={tmp_path / 'o.jpg'}")
+    assert result.returncode == 0, result.stderr
+    from PIL import Image
+    with Image.open(tmp_path / "m.png") as written:
+        assert written.mode == "L" and written.size == (481, 640)
+        mask = np.asarray(written)
+    assert set(np.unique(mask)) == {0, 255}
+    assert pooled_iou([(mask < 128, truth(PHOTO))]) > 0.75  # background selected: the person is 0
+    assert (tmp_path / "o.jpg").is_file()
+
+
+@pytest.mark.parametrize("flags, message", [
+    (["--mask=deeplabv3:unicorn"], "unknown class 'unicorn'"),
+    (["--mask=file:/nonexistent.png"], "mask file not found"),
+    ([f"--mask=file:{DATA / 'people' / 'masks' / '000000000049.png'}"], "masks must have the image's size"),
+    (["--mask=deeplabv3", "--threshold=2"], "threshold must be between 0 and 1"),
+])
+def test_bad_mask_input_gives_one_line_errors(tmp_path, flags, message):
+    result = run_cli("segment", f"--input={PHOTO}", f"--output={tmp_path / 'm.png'}", *flags)
+    assert result.returncode == 2 and message in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert not (tmp_path / "m.png").exists()

@@ -1,0 +1,197 @@
+"""Segmentation providers: a photo in, a soft mask (probability of the selected region) out.
+
+Huang et al. (2021) segment the photo with DeepLab and stylize only the foreground or the
+background. Providers, chosen by a mask spec (see :func:`parse_mask_spec`):
+
+- ``deeplabv3[:class,class]`` — DeepLabV3 / MobileNetV2, 21 PASCAL VOC classes (default ``person``).
+  The 257x257 logits are upsampled bilinearly to full size before classes are chosen. With
+  ``tiles=N`` > 1 the model also sees N x N overlapping crops at higher resolution (test-time
+  tiling) and the full-size logits are averaged; small people are found far more often.
+- ``selfie`` — MediaPipe selfie segmentation (person probability, 256x256).
+- ``file:PATH`` — a mask image of the photo's size (255 = selected).
+
+Model files come from ``TF_NST_WEIGHTS_DIR`` (or ``weights_dir``) when set; otherwise DeepLabV3
+is downloaded through ``tensorflow_hub`` and the selfie model from MediaPipe's storage, both cached.
+TFLite models run with ``ai-edge-litert``. Masks are float32 [H, W] in 0..1.
+"""
+from __future__ import annotations
+
+import dataclasses
+import functools
+import os
+from pathlib import Path
+
+import numpy as np
+
+from tf_nst import images as images_lib
+from tf_nst import weights
+from tf_nst.console import quiet_stderr
+from tf_nst.errors import UserError
+
+VOC_CLASSES = ("background", "aeroplane", "bicycle", "bird", "boat", "bottle", "bus", "car", "cat", "chair", "cow",
+               "diningtable", "dog", "horse", "motorbike", "person", "pottedplant", "sheep", "sofa", "train",
+               "tvmonitor")
+PROVIDERS = ("deeplabv3", "selfie", "file")
+DEEPLAB_FILE = "deeplabv3_257_mv_gpu.tflite"
+DEEPLAB_HUB = "https://tfhub.dev/tensorflow/lite-model/deeplabv3/1/default/1"
+SELFIE_FILE = "selfie_segmentation.tflite"
+SELFIE_URL = "https://storage.googleapis.com/mediapipe-assets/selfie_segmentation.tflite"
+
+
+@dataclasses.dataclass(frozen=True)
+class MaskSpec:
+    """What to segment: a provider plus its classes (deeplabv3) or file path (file)."""
+
+    provider: str
+    classes: tuple[str, ...] = ()
+    path: str | None = None
+
+
+def parse_mask_spec(text: str) -> MaskSpec:
+    """``deeplabv3:person,dog`` | ``deeplabv3`` (= person) | ``selfie`` | ``file:mask.png``."""
+    provider, _, argument = (text or "").strip().partition(":")
+    if provider not in PROVIDERS:
+        raise UserError(f"bad mask spec {text!r}: provider must be one of {', '.join(PROVIDERS)} "
+                        "(e.g. deeplabv3:person,dog, selfie or file:mask.png)")
+    if provider == "file":
+        if not argument:
+            raise UserError(f"bad mask spec {text!r}: give the mask image as file:PATH")
+        return MaskSpec("file", path=argument)
+    if provider == "selfie":
+        if argument not in ("", "person"):
+            raise UserError(f"bad mask spec {text!r}: the selfie model only segments people (use 'selfie')")
+        return MaskSpec("selfie", ("person",))
+    classes = tuple(name.strip() for name in argument.split(",") if name.strip()) or ("person",)
+    unknown = [name for name in classes if name not in VOC_CLASSES]
+    if unknown:
+        raise UserError(f"bad mask spec {text!r}: unknown class {unknown[0]!r}; "
+                        f"PASCAL VOC classes are {', '.join(VOC_CLASSES)}")
+    return MaskSpec("deeplabv3", classes)
+
+
+def model_file(file_name: str, weights_dir: str | None = None) -> Path:
+    """The model file from the weights folder, or downloaded (and cached) when none is configured."""
+    path = weights.resolve_file(file_name, weights_dir)
+    if path is not None:
+        return path
+    try:
+        if file_name == DEEPLAB_FILE:
+            import tensorflow_hub as hub
+            found = sorted(Path(hub.resolve(DEEPLAB_HUB)).rglob("*.tflite"))
+            if not found:
+                raise FileNotFoundError(f"no .tflite file in the TF Hub download of {DEEPLAB_HUB}")
+            return found[0]
+        import keras
+        return Path(keras.utils.get_file(file_name, SELFIE_URL, cache_subdir="tf_nst"))
+    except Exception as error:  # no network, proxy, bad archive...
+        raise UserError(f"could not download {file_name} ({type(error).__name__}); offline, set "
+                        f"{weights.ENV_VAR} to a folder holding it") from None
+
+
+class _TFLiteModel:
+    """One-input, one-output TFLite model on float32 [1, S, S, 3] batches."""
+
+    def __init__(self, path: Path):
+        from ai_edge_litert.interpreter import Interpreter
+        try:
+            with quiet_stderr():  # "Created TensorFlow Lite XNNPACK delegate for CPU."
+                self.interpreter = Interpreter(model_path=str(path), num_threads=os.cpu_count() or 1)
+                self.interpreter.allocate_tensors()
+        except (ValueError, RuntimeError) as error:
+            raise UserError(f"{path} is not a usable TFLite model ({type(error).__name__})") from None
+        self.input = self.interpreter.get_input_details()[0]
+        self.output = self.interpreter.get_output_details()[0]
+        self.size = int(self.input["shape"][1])
+
+    def __call__(self, batch: np.ndarray) -> np.ndarray:
+        self.interpreter.set_tensor(self.input["index"], batch.astype(np.float32))
+        self.interpreter.invoke()
+        return self.interpreter.get_tensor(self.output["index"])[0]
+
+
+@functools.lru_cache(maxsize=4)
+def _load(file_name: str, weights_dir: str | None) -> _TFLiteModel:
+    return _TFLiteModel(model_file(file_name, weights_dir))
+
+
+def _resize_float(array: np.ndarray, height: int, width: int, antialias: bool = False) -> np.ndarray:
+    import tensorflow as tf
+    return tf.image.resize(array, (height, width), method="bilinear", antialias=antialias).numpy()
+
+
+def _tile_boxes(length: int, tiles: int, overlap: float) -> tuple[int, list[int]]:
+    """Tile side and start offsets covering ``length`` with ``tiles`` tiles overlapping by ``overlap``."""
+    side = min(length, int(np.ceil(length / (tiles - (tiles - 1) * overlap))))
+    return side, sorted({int(round(start)) for start in np.linspace(0, length - side, tiles)})
+
+
+class DeepLabV3:
+    """PASCAL VOC logits at full resolution, optionally averaged over N x N overlapping tiles."""
+
+    def __init__(self, weights_dir: str | None = None, tiles: int = 2, overlap: float = 0.25):
+        if tiles < 1:
+            raise UserError(f"tiles must be >= 1, got {tiles}")
+        self.model = _load(DEEPLAB_FILE, weights_dir)
+        self.tiles, self.overlap = tiles, overlap
+
+    def _logits(self, image: np.ndarray) -> np.ndarray:
+        """The raw model: stretch to 257x257, scale to [-1, 1], upsample logits to the input size."""
+        size = self.model.size
+        batch = _resize_float(image, size, size, antialias=True)[None]
+        logits = self.model((batch - 127.5) / 127.5)
+        return _resize_float(logits, *image.shape[:2])
+
+    def logits(self, image: np.ndarray) -> np.ndarray:
+        """[H, W, 21] logits for an RGB image in 0..255."""
+        if self.tiles == 1:
+            return self._logits(image)
+        height, width = image.shape[:2]
+        total = np.zeros((height, width, len(VOC_CLASSES)), np.float32)
+        count = np.zeros((height, width, 1), np.float32)
+        tile_h, tops = _tile_boxes(height, self.tiles, self.overlap)
+        tile_w, lefts = _tile_boxes(width, self.tiles, self.overlap)
+        for top in tops:
+            for left in lefts:
+                total[top:top + tile_h, left:left + tile_w] += self._logits(
+                    image[top:top + tile_h, left:left + tile_w])
+                count[top:top + tile_h, left:left + tile_w] += 1
+        return total / count
+
+    def probability(self, image: np.ndarray, classes: tuple[str, ...]) -> np.ndarray:
+        """Summed softmax probability of ``classes`` per pixel, [H, W]."""
+        logits = self.logits(image)
+        logits -= logits.max(axis=-1, keepdims=True)
+        exp = np.exp(logits)
+        selected = exp[..., [VOC_CLASSES.index(name) for name in classes]].sum(axis=-1)
+        return (selected / exp.sum(axis=-1)).astype(np.float32)
+
+
+class SelfieSegmenter:
+    """MediaPipe selfie segmentation: person probability, upsampled to full size."""
+
+    def __init__(self, weights_dir: str | None = None):
+        self.model = _load(SELFIE_FILE, weights_dir)
+
+    def probability(self, image: np.ndarray, classes: tuple[str, ...] = ("person",)) -> np.ndarray:
+        size = self.model.size
+        batch = _resize_float(image, size, size, antialias=True)[None] / 255.0
+        probability = self.model(batch)
+        return np.clip(_resize_float(probability, *image.shape[:2])[..., 0], 0.0, 1.0)
+
+
+def load_mask_file(path: str | os.PathLike, height: int, width: int) -> np.ndarray:
+    """A mask image (any mode; 255 = selected) as [H, W] in 0..1; must be the photo's size."""
+    mask = images_lib.load_image(path, "mask")
+    if mask.shape[:2] != (height, width):
+        raise UserError(f"mask {path} is {mask.shape[1]}x{mask.shape[0]} but the image is {width}x{height}; "
+                        "masks must have the image's size")
+    return (mask.mean(axis=-1) / 255.0).astype(np.float32)
+
+
+def probability(image: np.ndarray, spec: MaskSpec, weights_dir: str | None = None, tiles: int = 2) -> np.ndarray:
+    """The provider's soft mask for ``image`` ([H, W, 3] in 0..255), [H, W] in 0..1."""
+    if spec.provider == "file":
+        return load_mask_file(spec.path, *image.shape[:2])
+    if spec.provider == "selfie":
+        return SelfieSegmenter(weights_dir).probability(image)
+    return DeepLabV3(weights_dir, tiles).probability(image, spec.classes)
