@@ -9,6 +9,7 @@ SUBCOMMANDS = {
     "evaluate": "print Gram distance to a style, content distance and SSIM as JSON",
     "train": "train a feed-forward transform network for one style on a folder of photos",
     "transfer": "stylize an image or a folder in milliseconds with a trained (or bundled) network",
+    "segment": "write a DeepLabV3 / selfie / file mask (foreground or background) for local style transfer",
     "export": "write a trained network as a TF Serving SavedModel (uint8 and PNG-bytes signatures) / TFLite",
 }
 USAGE = "usage: tf-nst <subcommand> [--flags]   (tf-nst <subcommand> --helpfull for its flags)\n" + "\n".join(
