@@ -23,6 +23,21 @@ def gram_matrix(features: tf.Tensor) -> tf.Tensor:
 
 
 @tf.function(reduce_retracing=True)
+def guided_gram_matrix(features: tf.Tensor, guide: tf.Tensor) -> tf.Tensor:
+    """Gram of the features weighted by a guidance channel (Gatys et al. 2017, "Controlling perceptual
+    factors"): (gF)^T (gF) / sum(g^2) with ``guide`` [N, H, W, 1] at the features' size; an all-ones
+    guide gives :func:`gram_matrix`."""
+    guided = tf.cast(features, tf.float32) * tf.cast(guide, tf.float32)
+    energy = tf.maximum(tf.reduce_sum(tf.square(tf.cast(guide, tf.float32)), axis=[1, 2, 3]), 1e-8)
+    return tf.einsum("nhwc,nhwd->ncd", guided, guided) / energy[:, None, None]
+
+
+def guide_at(mask: tf.Tensor, features: tf.Tensor) -> tf.Tensor:
+    """A [1, H, W, 1] image-size mask area-resized to the spatial size of ``features``."""
+    return tf.image.resize(mask, tf.shape(features)[1:3], method="area")
+
+
+@tf.function(reduce_retracing=True)
 def content_loss(features: tf.Tensor, target: tf.Tensor, form: str = "half_sum") -> tf.Tensor:
     """Squared feature error: "half_sum" = 1/2 sum (F-P)^2 (Gatys), "mean" = mean (F-P)^2."""
     squared = tf.square(tf.cast(features, tf.float32) - tf.cast(target, tf.float32))
@@ -77,12 +92,16 @@ class ContentLoss:
 
 
 class GramStyleLoss:
-    """Weighted sum over layers of :func:`gram_loss`; targets may blend several style images."""
+    """Weighted sum over layers of :func:`gram_loss`; targets may blend several style images.
+
+    With :meth:`set_region_targets` each style instead owns a region of the image (guided Grams).
+    """
 
     def __init__(self, layers: Sequence[str], layer_weights: Sequence[float] = (), form: str = "gatys"):
         self.layer_weights = _layer_weights(layers, layer_weights)
         self.form = form
         self.target_grams: dict[str, tf.Tensor] = {}
+        self.regions: list[tuple[tf.Tensor, dict[str, tf.Tensor]]] = []  # (mask [1, H, W, 1], target Grams)
 
     def set_targets(self, style_features: Sequence[Mapping[str, tf.Tensor]],
                     blend_weights: Sequence[float] | None = None) -> None:
@@ -93,7 +112,18 @@ class GramStyleLoss:
             layer: tf.add_n([(w / total) * gram_matrix(f[layer]) for w, f in zip(blend, style_features)])
             for layer in self.layer_weights}
 
+    def set_region_targets(self, style_features: Sequence[Mapping[str, tf.Tensor]], masks: Sequence) -> None:
+        """Style i is matched only inside ``masks[i]`` ([H, W] in 0..1 at the synthesized image's size):
+        the guided Gram of that region against style i's Gram, summed over regions."""
+        self.regions = [(tf.constant(mask, tf.float32)[None, :, :, None],
+                         {layer: gram_matrix(f[layer]) for layer in self.layer_weights})
+                        for f, mask in zip(style_features, masks)]
+
     def __call__(self, features: Mapping[str, tf.Tensor]) -> tf.Tensor:
+        if self.regions:
+            return tf.add_n([weight * gram_loss(guided_gram_matrix(features[layer], guide_at(mask, features[layer])),
+                                                targets[layer], self.form)
+                             for mask, targets in self.regions for layer, weight in self.layer_weights.items()])
         return tf.add_n([weight * gram_loss(gram_matrix(features[layer]), self.target_grams[layer], self.form)
                          for layer, weight in self.layer_weights.items()])
 

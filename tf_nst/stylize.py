@@ -16,7 +16,7 @@ import tensorflow as tf
 
 from tf_nst import config as config_lib
 from tf_nst import images as images_lib
-from tf_nst import losses, mrf
+from tf_nst import losses, masks, mrf
 from tf_nst.errors import UserError
 from tf_nst.features import FeatureExtractor
 from tf_nst.optimize import OptimizerSettings, optimize_image
@@ -32,12 +32,14 @@ class StylizeResult:
 def build_perceptual_loss(config: ml_collections.ConfigDict, content: np.ndarray | None, styles: Sequence[np.ndarray],
                           style_blend: Sequence[float] | None = None, weights_dir: str | None = None,
                           style_labels: Sequence[np.ndarray] | None = None,
-                          content_labels: np.ndarray | None = None) -> losses.PerceptualLoss:
+                          content_labels: np.ndarray | None = None,
+                          style_regions: Sequence[np.ndarray] | None = None) -> losses.PerceptualLoss:
     """Content, Gram style, MRF patch and TV terms with targets computed once from the images (0..255).
 
     ``content=None`` leaves the content target unset, for training where every batch brings its own.
     ``style_labels`` / ``content_labels`` (integer maps, see :func:`tf_nst.mrf.label_maps`) restrict
-    the MRF patch matching to equal labels.
+    the MRF patch matching to equal labels. ``style_regions`` (one [H, W] mask in 0..1 per style, at
+    the content's size) give each style its own region through guided Gram matrices.
     """
     use_mrf = config.get("mrf_weight", 0.0) > 0
     layers = list(config.content_layers) + list(config.style_layers) + (list(config.mrf_layers) if use_mrf else [])
@@ -47,7 +49,11 @@ def build_perceptual_loss(config: ml_collections.ConfigDict, content: np.ndarray
     if config.content_layers and content is not None:
         content_term.set_target(extractor(tf.constant(content[None])))
     if config.style_layers:
-        style_term.set_targets([extractor(tf.constant(style[None])) for style in styles], style_blend)
+        style_features = [extractor(tf.constant(style[None])) for style in styles]
+        if style_regions is not None:
+            style_term.set_region_targets(style_features, style_regions)
+        else:
+            style_term.set_targets(style_features, style_blend)
     terms = {
         "content": (config.content_weight if config.content_layers else 0.0, content_term),
         "style": (config.style_weight if config.style_layers else 0.0, style_term),
@@ -98,11 +104,14 @@ def stylize(content: np.ndarray, styles: Sequence[np.ndarray], config: ml_collec
             style_blend: Sequence[float] | None = None, weights_dir: str | None = None,
             callback: Callable[[int, np.ndarray, dict], None] | None = None,
             verbose: bool = True, content_map: np.ndarray | None = None,
-            style_maps: Sequence[np.ndarray] | None = None) -> StylizeResult:
+            style_maps: Sequence[np.ndarray] | None = None,
+            style_regions: Sequence[np.ndarray] | None = None) -> StylizeResult:
     """Stylize ``content`` with ``styles`` (blended by ``style_blend``) following ``config``.
 
     ``content_map`` and ``style_maps`` (one per style): colour-coded annotation images that
     restrict the MRF patch matching to regions of the same colour (neural-doodle).
+    ``style_regions``: one mask ([H, W] in 0..1, the content's size) per style; style i is matched only
+    inside region i (guided Gram matrices, Gatys et al. 2017), in one optimization.
     ``callback(step, image_0_255, record)`` runs after every step (steps count across scales).
     """
     config_lib.validate(config)
@@ -123,6 +132,11 @@ def stylize(content: np.ndarray, styles: Sequence[np.ndarray], config: ml_collec
         if len(style_maps) != len(styles):
             raise UserError(f"{len(style_maps)} style maps for {len(styles)} styles")
         style_labels, content_labels = mrf.label_maps(style_maps, content_map)
+    if style_regions is not None:
+        if len(style_regions) != len(styles):
+            raise UserError(f"{len(style_regions)} style regions for {len(styles)} styles")
+        if any(region.shape != content.shape[:2] for region in style_regions):
+            raise UserError("style region masks must have the content image's size")
     settings = OptimizerSettings(config.optimizer, config.learning_rate, config.beta_1, config.epsilon,
                                  config.clip_pixels)
     history: list[dict] = []
@@ -135,8 +149,10 @@ def stylize(content: np.ndarray, styles: Sequence[np.ndarray], config: ml_collec
             init = initial_image(config.init, content_s, styles_s[0], config.seed)
         else:
             init = images_lib.resize(image01 * 255.0, (content_s.shape[1], content_s.shape[0])) / 255.0
+        regions_s = None if style_regions is None else [
+            masks.resize_mask(region, *content_s.shape[:2]) for region in style_regions]
         loss_fn = build_perceptual_loss(config, content_s, styles_s, style_blend, weights_dir,
-                                        style_labels, content_labels)
+                                        style_labels, content_labels, regions_s)
         if verbose:
             print(f"scale {scale_index + 1}/{len(config.scales)}: {content_s.shape[1]}x{content_s.shape[0]} px, "
                   f"{config.steps} {config.optimizer} steps", flush=True)

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable
 
 import numpy as np
 import tensorflow as tf
 
 from tf_nst import images as images_lib
-from tf_nst import transform_net
+from tf_nst import masks, transform_net
 from tf_nst.errors import UserError
 
 BUNDLED_DIR = Path(__file__).resolve().parent / "models"
@@ -85,11 +85,13 @@ def load_model(name_or_dir: str | Path, precision: str = "auto") -> StyleModel:
 
 
 def transfer_files(model: StyleModel, pairs: Iterable[tuple[Path, Path]], batch_size: int = 4,
-                   warn=lambda message: print(f"warning: {message}", file=sys.stderr, flush=True)
-                   ) -> tuple[list[Path], list[Path]]:
+                   warn=lambda message: print(f"warning: {message}", file=sys.stderr, flush=True),
+                   mask_fn: Callable[[np.ndarray], np.ndarray] | None = None) -> tuple[list[Path], list[Path]]:
     """Stylize each (input, output) pair, batching images of equal size; returns (written, skipped).
 
     An input that cannot be read is skipped with a warning; the others are still written.
+    ``mask_fn(image) -> [H, W] mask`` makes it local: only the masked part is stylized
+    (:func:`tf_nst.masks.composite`), the rest keeps the input's pixels.
     """
     written, skipped = [], []
     pending: dict[tuple[int, ...], list[tuple[np.ndarray, Path]]] = {}
@@ -97,7 +99,9 @@ def transfer_files(model: StyleModel, pairs: Iterable[tuple[Path, Path]], batch_
     def flush(shape: tuple[int, ...]) -> None:
         group = pending.pop(shape)
         outputs = model(np.stack([image for image, _ in group])).numpy()
-        for output_image, (_, output_path) in zip(outputs, group):
+        for output_image, (image, output_path) in zip(outputs, group):
+            if mask_fn is not None:
+                output_image = masks.composite(output_image, image, mask_fn(image))
             images_lib.save_image(output_path, output_image)
             written.append(output_path)
 

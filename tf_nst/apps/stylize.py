@@ -8,6 +8,9 @@ Examples:
   tf-nst stylize --config=configs/zhao_global_local.py --content=photo.jpg --style=painting.jpg  # Gram + MRF
   tf-nst stylize --config=configs/li_wand_mrf.py --content=doodle.png --content_map=doodle_sem.png \
       --style=monet.jpg --style_map=monet_sem.png          # semantic maps guide the patch matching
+  tf-nst stylize --content=photo.jpg --style=a.jpg --mask=deeplabv3:person   # stylize the person only
+  tf-nst stylize --content=photo.jpg --style=fg.jpg --background_style=bg.jpg --mask=deeplabv3:person
+      # one optimization, guided Gram matrices: the person in fg.jpg's style, the rest in bg.jpg's
 """
 from __future__ import annotations
 
@@ -32,7 +35,11 @@ flags.DEFINE_string("style_weights", None, "Comma-separated blend weights, one p
 flags.DEFINE_string("content_map", None, "Colour-coded annotation map of the content (needs --style_map); "
                     "MRF patches only match style patches of the same colour region.")
 flags.DEFINE_multi_string("style_map", None, "Annotation map of each --style, same colours as --content_map.")
+flags.DEFINE_string("background_style", None, "With --mask: style for the pixels outside the selected "
+                    "region (guided Gram matrices, one optimization); without it the stylized image is "
+                    "composited over the photo inside the mask only.")
 flags.DEFINE_string("output", "stylized.png", "Output image; its .json history and _loss.png plot go beside it.")
+common.define_mask_flags()
 common.define_weights_flag()
 FLAGS = flags.FLAGS
 
@@ -72,8 +79,16 @@ def main(argv: list[str]) -> int:
     styles = [images.load_image(path, "style") for path in FLAGS.style]
     blend = parse_blend_weights(FLAGS.style_weights, len(styles))
     content_map, style_maps = load_maps(config, len(styles))
+    spec, mask_options = common.mask_request()
+    if FLAGS.background_style:
+        if spec is None:
+            raise UserError("--background_style needs --mask to say where the two styles go")
+        if len(styles) != 1:
+            raise UserError("--background_style takes exactly one --style (for the selected region)")
+        styles.append(images.load_image(FLAGS.background_style, "background style"))
     from tf_nst import reporting
-    inputs = [FLAGS.content, *FLAGS.style, FLAGS.content_map, *(FLAGS.style_map or [])]
+    inputs = [FLAGS.content, *FLAGS.style, FLAGS.background_style, FLAGS.content_map, *(FLAGS.style_map or []),
+              spec and spec.path]
     output = images.check_output_path(FLAGS.output, inputs)
     companions = reporting.companion_paths(output)
     for path in companions.values():
@@ -86,10 +101,17 @@ def main(argv: list[str]) -> int:
         if config.save_every and step % config.save_every == 0:
             images.save_image(output.with_name(f"{output.stem}_step{step}{output.suffix}"), image)
 
+    mask = regions = None
+    if spec is not None:
+        from tf_nst import masks
+        mask = masks.make_mask(content, spec, mask_options, FLAGS.weights_dir)
+        regions = [mask, 1.0 - mask] if FLAGS.background_style else None
     print(f"stylizing {FLAGS.content} with {', '.join(FLAGS.style)} ({config.backbone}, {config.optimizer}, "
           f"{config.precision})", flush=True)
     result = stylize(content, styles, config, blend, FLAGS.weights_dir, callback=save_intermediate,
-                     content_map=content_map, style_maps=style_maps)
+                     content_map=content_map, style_maps=style_maps, style_regions=regions)
+    if mask is not None and regions is None:
+        result.image = masks.composite_resized(result.image, content, mask)
     images.save_image(output, result.image)
     reporting.write_history(companions["history"], result.history, config=config.to_dict(),
                             content=FLAGS.content, styles=FLAGS.style, style_weights=blend,

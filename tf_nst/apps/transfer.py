@@ -3,6 +3,8 @@
 Examples:
   tf-nst transfer --model=starry_night --input=photo.jpg --output=out.jpg
   tf-nst transfer --model=models/my_style --input=photos/ --output=stylized/   # a whole folder
+  tf-nst transfer --model=starry_night --input=photo.jpg --output=out.jpg \
+      --mask=deeplabv3:person --region=background     # rapid local: keep the people, restyle the rest
 Bundled models: see tf_nst.transfer.bundled_models(); --model also takes a tf-nst train folder.
 """
 from __future__ import annotations
@@ -23,6 +25,8 @@ flags.DEFINE_string("output", None, "Output image file, or folder when --input i
 flags.DEFINE_enum("precision", "auto", ["auto", "float32", "mixed_bfloat16"],
                   "auto = bf16 on CPUs with AMX/AVX512-BF16, else float32.")
 flags.DEFINE_integer("batch_size", 4, "Images of equal size stylized together.", lower_bound=1)
+common.define_mask_flags()
+common.define_weights_flag()
 FLAGS = flags.FLAGS
 
 
@@ -42,23 +46,31 @@ def _folder_pairs(source: Path, target: Path) -> list[tuple[Path, Path]]:
 
 
 def main(argv: list[str]) -> int:
+    spec, options = common.mask_request()
     source, target = Path(FLAGS.input), Path(FLAGS.output)
     if not source.exists():
         raise UserError(f"input not found: {source}")
     if source.is_dir():
         pairs = _folder_pairs(source, target)
     else:
-        pairs = [(source, images.check_output_path(target, [source]))]
+        pairs = [(source, images.check_output_path(target, [source, spec and spec.path]))]
         images.load_image(source, "input")  # a single bad input is an error, not a skip
     common.start_tensorflow()
     from tf_nst.transfer import load_model, transfer_files
 
     model = load_model(FLAGS.model, FLAGS.precision)
+    mask_fn = None
+    if spec is not None:
+        from tf_nst import masks
+
+        def mask_fn(image):
+            return masks.make_mask(image, spec, options, FLAGS.weights_dir)
     start = time.perf_counter()
-    written, skipped = transfer_files(model, pairs, FLAGS.batch_size)
+    written, skipped = transfer_files(model, pairs, FLAGS.batch_size, mask_fn=mask_fn)
     seconds = time.perf_counter() - start
     where = written[0] if len(pairs) == 1 else target
-    print(f"wrote {len(written)} image(s) to {where} with {model.name} ({model.precision}) in {seconds:.2f}s"
+    local = f", {options.region} of {FLAGS.mask}" if spec is not None else ""
+    print(f"wrote {len(written)} image(s) to {where} with {model.name} ({model.precision}{local}) in {seconds:.2f}s"
           + (f"; skipped {len(skipped)} unreadable file(s)" if skipped else ""), flush=True)
     return common.EXIT_FAILED if not written else 0
 
