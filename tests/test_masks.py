@@ -43,11 +43,11 @@ def test_composite_blends_by_the_mask_and_keeps_unmasked_pixels_exactly():
 
 def test_finish_mask_thresholds_picks_the_region_and_feathers_symmetrically():
     probability = np.tile(np.linspace(0.0, 1.0, 41, dtype=np.float32), (9, 1))  # left 0 -> right 1
-    hard = masks.finish_mask(probability, None, masks.MaskOptions(refine=False))
+    hard = masks.finish_mask(probability, None, masks.MaskOptions())
     assert set(np.unique(hard)) == {0.0, 1.0} and hard[:, 20:].all() and not hard[:, :20].any()
-    background = masks.finish_mask(probability, None, masks.MaskOptions(region="background", refine=False))
+    background = masks.finish_mask(probability, None, masks.MaskOptions(region="background"))
     assert np.array_equal(background, 1.0 - hard)
-    soft = masks.finish_mask(probability, None, masks.MaskOptions(threshold=None, refine=False))
+    soft = masks.finish_mask(probability, None, masks.MaskOptions(threshold=None))
     np.testing.assert_allclose(soft, probability)
     feathered = masks.feather(hard, 8.0)
     row = feathered[4]
@@ -125,8 +125,8 @@ def test_tiling_beats_the_raw_model_on_people_and_refinement_does_not_lower_iou(
         image, true = images.load_image(photo), truth(photo)
         raw.append((raw_model.logits(image).argmax(-1) == segmentation.VOC_CLASSES.index("person"), true))
         probability = segmentation.DeepLabV3(tiles=2).probability(image, ("person",))
-        tiled.append((masks.finish_mask(probability, image, masks.MaskOptions(refine=False)) > 0.5, true))
-        refined.append((masks.finish_mask(probability, image, masks.MaskOptions()) > 0.5, true))
+        tiled.append((masks.finish_mask(probability, image, masks.MaskOptions()) > 0.5, true))
+        refined.append((masks.finish_mask(probability, image, masks.MaskOptions(refine=True)) > 0.5, true))
     raw_iou, tiled_iou, refined_iou = pooled_iou(raw), pooled_iou(tiled), pooled_iou(refined)
     assert raw_iou == pytest.approx(0.639, abs=0.01), "the raw model's published pooled IoU on these photos"
     assert tiled_iou >= raw_iou + 0.03 and refined_iou >= 0.67

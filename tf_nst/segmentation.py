@@ -103,10 +103,13 @@ class _TFLiteModel:
         self.output = self.interpreter.get_output_details()[0]
         self.size = int(self.input["shape"][1])
 
-    def __call__(self, batch: np.ndarray) -> np.ndarray:
+    def __call__(self, batch: np.ndarray, copy: bool = True) -> np.ndarray:
+        """The output for one [1, S, S, 3] batch; ``copy=False`` returns a view that the next call overwrites."""
         self.interpreter.set_tensor(self.input["index"], batch.astype(np.float32))
         self.interpreter.invoke()
-        return self.interpreter.get_tensor(self.output["index"])[0]
+        if copy:
+            return self.interpreter.get_tensor(self.output["index"])[0]
+        return self.interpreter.tensor(self.output["index"])()[0]
 
 
 @functools.lru_cache(maxsize=4)
@@ -119,14 +122,33 @@ def _resize_float(array: np.ndarray, height: int, width: int, antialias: bool = 
     return tf.image.resize(array, (height, width), method="bilinear", antialias=antialias).numpy()
 
 
-def _tile_boxes(length: int, tiles: int, overlap: float) -> tuple[int, list[int]]:
-    """Tile side and start offsets covering ``length`` with ``tiles`` tiles overlapping by ``overlap``."""
+@functools.lru_cache(maxsize=1)
+def _model_inputs_graph():
+    """tf.function: [T, h, w, 3] crops in 0..255 -> model inputs."""
+    import tensorflow as tf
+
+    @tf.function(reduce_retracing=True)
+    def model_inputs(crops, size, offset, scale):
+        """[T, h, w, 3] crops in 0..255 -> [T, size, size, 3] (stretched, antialiased) as (x - offset) / scale."""
+        return (tf.image.resize(crops, tf.stack([size, size]), antialias=True) - offset) / scale
+
+    return model_inputs
+
+
+def _tile_boxes(length: int, tiles: int, overlap: float, min_side: int = 0) -> tuple[int, list[int]]:
+    """Tile side and start offsets covering ``length`` with at most ``tiles`` tiles overlapping by ``overlap``.
+
+    Fewer tiles are used where they would be shorter than ``min_side`` (the model's input size):
+    a crop the model has to enlarge adds no detail.
+    """
+    while tiles > 1 and length / (tiles - (tiles - 1) * overlap) < min_side:
+        tiles -= 1
     side = min(length, int(np.ceil(length / (tiles - (tiles - 1) * overlap))))
     return side, sorted({int(round(start)) for start in np.linspace(0, length - side, tiles)})
 
 
 class DeepLabV3:
-    """PASCAL VOC logits at full resolution, optionally averaged over N x N overlapping tiles."""
+    """PASCAL VOC segmentation at full resolution, optionally averaged over N x N overlapping tiles."""
 
     def __init__(self, weights_dir: str | None = None, tiles: int = 2, overlap: float = 0.25):
         if tiles < 1:
@@ -134,36 +156,47 @@ class DeepLabV3:
         self.model = _load(DEEPLAB_FILE, weights_dir)
         self.tiles, self.overlap = tiles, overlap
 
-    def _logits(self, image: np.ndarray) -> np.ndarray:
-        """The raw model: stretch to 257x257, scale to [-1, 1], upsample logits to the input size."""
-        size = self.model.size
-        batch = _resize_float(image, size, size, antialias=True)[None]
-        logits = self.model((batch - 127.5) / 127.5)
-        return _resize_float(logits, *image.shape[:2])
-
-    def logits(self, image: np.ndarray) -> np.ndarray:
-        """[H, W, 21] logits for an RGB image in 0..255."""
-        if self.tiles == 1:
-            return self._logits(image)
+    def _tiled(self, image: np.ndarray, upsample) -> np.ndarray:
+        """Run the model on each tile (one tile = the raw model: the whole image stretched to 257x257,
+        scaled to [-1, 1]); ``upsample([257, 257, 21] logits, h, w) -> [h, w, C]``; average over tiles."""
+        model_inputs = _model_inputs_graph()
         height, width = image.shape[:2]
-        total = np.zeros((height, width, len(VOC_CLASSES)), np.float32)
-        count = np.zeros((height, width, 1), np.float32)
-        tile_h, tops = _tile_boxes(height, self.tiles, self.overlap)
-        tile_w, lefts = _tile_boxes(width, self.tiles, self.overlap)
-        for top in tops:
-            for left in lefts:
-                total[top:top + tile_h, left:left + tile_w] += self._logits(
-                    image[top:top + tile_h, left:left + tile_w])
-                count[top:top + tile_h, left:left + tile_w] += 1
+        tile_h, tops = _tile_boxes(height, self.tiles, self.overlap, self.model.size)
+        tile_w, lefts = _tile_boxes(width, self.tiles, self.overlap, self.model.size)
+        boxes = [(top, left) for top in tops for left in lefts]
+        crops = np.stack([image[top:top + tile_h, left:left + tile_w] for top, left in boxes]).astype(np.float32)
+        batch = model_inputs(crops, self.model.size, 127.5, 127.5).numpy()
+        total = count = None
+        for index, (top, left) in enumerate(boxes):
+            values = upsample(self.model(batch[index:index + 1], copy=False), tile_h, tile_w)
+            if len(boxes) == 1:
+                return values
+            if total is None:
+                total = np.zeros((height, width, values.shape[-1]), np.float32)
+                count = np.zeros((height, width, 1), np.float32)
+            total[top:top + tile_h, left:left + tile_w] += values
+            count[top:top + tile_h, left:left + tile_w] += 1
         return total / count
 
+    def logits(self, image: np.ndarray) -> np.ndarray:
+        """[H, W, 21] logits (upsampled bilinearly to each crop's size) for an RGB image in 0..255."""
+        return self._tiled(image, lambda logits, height, width: _resize_float(logits, height, width))
+
     def probability(self, image: np.ndarray, classes: tuple[str, ...]) -> np.ndarray:
-        """Summed softmax probability of ``classes`` per pixel, [H, W]."""
-        logits = self.logits(image)
-        logits -= logits.max(axis=-1, keepdims=True)
-        exp = np.exp(logits)
-        selected = exp[..., [VOC_CLASSES.index(name) for name in classes]].sum(axis=-1)
-        return (selected / exp.sum(axis=-1)).astype(np.float32)
+        """Soft mask of ``classes``, [H, W]: above 0.5 exactly where the (tile-averaged) argmax is one of them.
+
+        Per crop the logits become one channel, the margin of the best selected class over the best
+        other class; it is upsampled bilinearly, averaged over tiles and squashed with a sigmoid. One
+        channel instead of 21 to upsample and average (:meth:`logits` keeps the exact 21-class path).
+        """
+        chosen = [VOC_CLASSES.index(name) for name in classes]
+        others = [index for index in range(len(VOC_CLASSES)) if index not in chosen]
+
+        def margin(logits: np.ndarray, height: int, width: int) -> np.ndarray:
+            best = logits[..., chosen].max(axis=-1) - logits[..., others].max(axis=-1)  # NumPy: TF is slow on
+            return _resize_float(best[..., None], height, width)  # reductions over a short inner axis
+        margins = self._tiled(image, margin)
+        return (1.0 / (1.0 + np.exp(-margins[..., 0]))).astype(np.float32)
 
 
 class SelfieSegmenter:
@@ -173,9 +206,8 @@ class SelfieSegmenter:
         self.model = _load(SELFIE_FILE, weights_dir)
 
     def probability(self, image: np.ndarray, classes: tuple[str, ...] = ("person",)) -> np.ndarray:
-        size = self.model.size
-        batch = _resize_float(image, size, size, antialias=True)[None] / 255.0
-        probability = self.model(batch)
+        model_inputs = _model_inputs_graph()
+        probability = self.model(model_inputs(image[None].astype(np.float32), self.model.size, 0.0, 255.0).numpy())
         return np.clip(_resize_float(probability, *image.shape[:2])[..., 0], 0.0, 1.0)
 
 

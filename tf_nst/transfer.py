@@ -5,6 +5,7 @@ written by ``tf-nst train`` (holding ``model.npz``) or an ``.npz`` file.
 """
 from __future__ import annotations
 
+import concurrent.futures
 import sys
 from pathlib import Path
 from typing import Callable, Iterable
@@ -84,6 +85,23 @@ def load_model(name_or_dir: str | Path, precision: str = "auto") -> StyleModel:
     return StyleModel(network, metadata, precision)
 
 
+_MASK_WORKER = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="tf_nst_masks")
+
+
+def stylize_batch(model: StyleModel, batch: np.ndarray,
+                  mask_fn: Callable[[np.ndarray], np.ndarray] | None = None) -> np.ndarray:
+    """Stylize [N, H, W, 3] images (0..255); with ``mask_fn(image) -> [H, W] mask`` only inside the masks.
+
+    The masks are computed on a worker thread while the network runs (both release the GIL).
+    """
+    pending = [_MASK_WORKER.submit(mask_fn, image) for image in batch] if mask_fn is not None else None
+    outputs = model(batch).numpy()
+    if pending is None:
+        return outputs
+    return np.stack([masks.composite(output, image, mask.result())
+                     for output, image, mask in zip(outputs, batch, pending)])
+
+
 def transfer_files(model: StyleModel, pairs: Iterable[tuple[Path, Path]], batch_size: int = 4,
                    warn=lambda message: print(f"warning: {message}", file=sys.stderr, flush=True),
                    mask_fn: Callable[[np.ndarray], np.ndarray] | None = None) -> tuple[list[Path], list[Path]]:
@@ -98,10 +116,8 @@ def transfer_files(model: StyleModel, pairs: Iterable[tuple[Path, Path]], batch_
 
     def flush(shape: tuple[int, ...]) -> None:
         group = pending.pop(shape)
-        outputs = model(np.stack([image for image, _ in group])).numpy()
-        for output_image, (image, output_path) in zip(outputs, group):
-            if mask_fn is not None:
-                output_image = masks.composite(output_image, image, mask_fn(image))
+        outputs = stylize_batch(model, np.stack([image for image, _ in group]), mask_fn)
+        for output_image, (_, output_path) in zip(outputs, group):
             images_lib.save_image(output_path, output_image)
             written.append(output_path)
 

@@ -7,6 +7,8 @@ python tools/benchmark.py --tables=optimization,fused,feedforward
   feedforward:  ms per image for the transform network (each width, float32 / bf16) next to
                 Gatys optimization (VGG19) per iteration and per 100 iterations, as the
                 speed table of Huang et al. (2021)
+  local:        the rapid local path (DeepLabV3 person mask + bundled network + composite, what
+                `tf-nst transfer --mask` does per photo) next to the network alone, at each size
 Prints Markdown tables; run it on an otherwise idle machine.
 """
 import json
@@ -26,6 +28,7 @@ flags.DEFINE_list("backbones", ["vgg16", "vgg19", "resnet50"], "Backbones for th
 flags.DEFINE_list("precisions", ["float32", "mixed_bfloat16"], "Precisions.")
 flags.DEFINE_list("fused_sizes", ["256"], "Sizes for the fused table.")
 flags.DEFINE_list("feedforward_sizes", ["256", "512", "1024"], "Sizes for the feed-forward table.")
+flags.DEFINE_string("mask", "deeplabv3:person", "Mask spec for the local table.")
 flags.DEFINE_list("widths", ["0.25", "0.5", "1.0"], "Transform network widths.")
 flags.DEFINE_string("model", "starry_night", "Bundled model timed as 'bundled' in the feed-forward table.")
 flags.DEFINE_integer("iterations", 5, "Timed iterations / images (after 2 warm-up ones).")
@@ -67,6 +70,37 @@ def feedforward_ms(model: str, size: int, precision: str, iterations: int) -> fl
     for _ in range(iterations):
         styled(image).numpy()
     return 1000 * (time.perf_counter() - start) / iterations
+
+
+def local_ms(model: str, size: int, spec: str, repeats: int) -> dict[str, float]:
+    """Median ms of the network alone, the mask alone and the whole local path, interleaved in one process."""
+    import numpy as np
+    from tf_nst import images, masks
+    from tf_nst.transfer import load_model, stylize_batch
+
+    styled = load_model(model)
+    photo = images.resize(images.load_image(toolkit.REPO.parent / "shared" / "data" / "people" / "images" /
+                                            "000000000036.jpg"), (size, size))
+
+    def network():
+        return styled(photo[None]).numpy()[0]
+
+    def mask(image=photo):
+        return masks.make_mask(image, spec)
+
+    def local():  # as tf-nst transfer --mask does it: the mask on a worker thread while the network runs
+        return stylize_batch(styled, photo[None], mask)[0]
+    steps = {"network": network, "mask": mask, "local": local}
+    times = {name: [] for name in steps}
+    for _ in range(2):
+        for step in steps.values():
+            step()
+    for _ in range(repeats):
+        for name, step in steps.items():
+            start = time.perf_counter()
+            step()
+            times[name].append(1000 * (time.perf_counter() - start))
+    return {name: float(np.median(values)) for name, values in times.items()}
 
 
 def measure(kind: str, **arguments) -> dict:
@@ -126,13 +160,23 @@ def feedforward_table(f) -> None:
               flush=True)
 
 
+def local_table(f) -> None:
+    print(f"| size | network alone ms ({f.model}) | {f.mask} mask ms | local path ms | local / network |")
+    print("|---|---|---|---|---|")
+    for size in map(int, f.feedforward_sizes):
+        times = local_ms(f.model, size, f.mask, max(5, f.iterations))
+        print(f"| {size}x{size} | {times['network']:.1f} | {times['mask']:.1f} | {times['local']:.1f} | "
+              f"{times['local'] / times['network']:.2f} |", flush=True)
+
+
 def main(_):
     f = flags.FLAGS
     if f.measure:
         run_measurement(json.loads(f.measure), f.iterations)
         return
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores\n")
-    tables = {"optimization": optimization_table, "fused": fused_table, "feedforward": feedforward_table}
+    tables = {"optimization": optimization_table, "fused": fused_table, "feedforward": feedforward_table,
+              "local": local_table}
     for name in f.tables:
         print(f"\n{name}:\n")
         tables[name](f)

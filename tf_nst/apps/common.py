@@ -31,7 +31,7 @@ def define_mask_flags() -> None:
     flags.DEFINE_float("threshold", 0.5, "Probability at which a pixel counts as selected.")
     flags.DEFINE_bool("soft_mask", False, "Keep the model's soft probabilities instead of thresholding.")
     flags.DEFINE_float("feather", 0.0, "Soften the mask edge over about this many pixels.")
-    flags.DEFINE_bool("refine", True, "Refine the mask along the photo's edges (guided filter).")
+    flags.DEFINE_bool("refine", False, "Refine the mask along the photo's edges (guided filter).")
     flags.DEFINE_integer("mask_tiles", 2, "DeepLabV3 test-time tiling: N x N overlapping crops (1 = one pass).")
 
 
