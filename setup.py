@@ -16,6 +16,7 @@ setup(
         "tensorflow-probability[tf]>=0.24",
         "numpy",
         "pillow",
+        "scipy",
         "absl-py",
         "matplotlib",
         "ml-collections",

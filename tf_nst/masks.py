@@ -27,8 +27,11 @@ class MaskOptions:
     threshold: probability at which a pixel counts as selected; None keeps the soft probability.
     feather: Gaussian blur of the mask edge, in pixels (sigma = feather / 2); 0 = none.
     refine: guided-filter the probability along the photo's edges before thresholding (changes pooled
-        person IoU by < 0.001 on the COCO people photos, costs ~10 ms at 512 px, so off by default).
+        person IoU by < 0.001 on the COCO people photos, costs ~10 ms at 512 px, so off by default;
+        it mainly softens a --soft_mask along the photo's edges).
     tiles: DeepLabV3 test-time tiling (N x N overlapping crops; 1 = the raw model).
+    fill_holes: select the areas that the selection encloses completely (a person's patterned shirt
+        the model missed); +0.007 pooled person IoU on the COCO people photos.
     """
 
     region: str = "foreground"
@@ -36,6 +39,7 @@ class MaskOptions:
     feather: float = 0.0
     refine: bool = False
     tiles: int = 2
+    fill_holes: bool = True
 
     def __post_init__(self):
         if self.region not in REGIONS:
@@ -72,8 +76,8 @@ def guided_filter(guide: np.ndarray, mask: np.ndarray, radius: int, epsilon: flo
 
 
 def refine_radius(height: int, width: int) -> int:
-    """Guided-filter radius for an image: 4 px at 640 px, scaled with the long side."""
-    return max(1, round(max(height, width) / 160))
+    """Guided-filter radius for an image: 2 px at 640 px, scaled with the long side."""
+    return max(1, round(max(height, width) / 320))
 
 
 def feather(mask: np.ndarray, pixels: float) -> np.ndarray:
@@ -92,10 +96,22 @@ def feather(mask: np.ndarray, pixels: float) -> np.ndarray:
     return np.clip(x.numpy()[0, ..., 0], 0.0, 1.0)
 
 
+def fill_holes(mask: np.ndarray, threshold: float = 0.5) -> np.ndarray:
+    """Set to 1 the unselected areas (below ``threshold``) that selected pixels enclose completely."""
+    from scipy import ndimage
+    selected = mask >= threshold
+    return np.where(ndimage.binary_fill_holes(selected) & ~selected, 1.0, mask).astype(np.float32)
+
+
 def finish_mask(probability: np.ndarray, image: np.ndarray | None, options: MaskOptions) -> np.ndarray:
-    """Refine (needs the photo as guide), threshold, feather and pick the region."""
+    """Fill holes and refine (model output: ``image`` given), threshold, feather and pick the region.
+
+    ``image=None`` marks a user's mask, used as it is: not refined along the photo's edges nor filled.
+    """
     mask = probability.astype(np.float32)
-    if options.refine and image is not None:
+    if image is not None and options.fill_holes:
+        mask = fill_holes(mask, options.threshold or 0.5)
+    if image is not None and options.refine:
         mask = guided_filter(image, mask, refine_radius(*mask.shape))
     if options.threshold is not None:
         mask = (mask >= options.threshold).astype(np.float32)
@@ -109,7 +125,6 @@ def make_mask(image: np.ndarray, spec: str | segmentation.MaskSpec, options: Mas
     if isinstance(spec, str):
         spec = segmentation.parse_mask_spec(spec)
     probability = segmentation.probability(image, spec, weights_dir, options.tiles)
-    # A user's mask file is already what they want: it is not refined along the photo's edges.
     return finish_mask(probability, image if spec.provider != "file" else None, options)
 
 

@@ -32,6 +32,7 @@ def define_mask_flags() -> None:
     flags.DEFINE_bool("soft_mask", False, "Keep the model's soft probabilities instead of thresholding.")
     flags.DEFINE_float("feather", 0.0, "Soften the mask edge over about this many pixels.")
     flags.DEFINE_bool("refine", False, "Refine the mask along the photo's edges (guided filter).")
+    flags.DEFINE_bool("fill_holes", True, "Also select areas the selection encloses completely.")
     flags.DEFINE_integer("mask_tiles", 2, "DeepLabV3 test-time tiling: N x N overlapping crops (1 = one pass).")
 
 
@@ -45,7 +46,8 @@ def mask_request():
     if spec.path is not None and not os.path.isfile(spec.path):
         raise UserError(f"mask file not found: {spec.path}")
     options = MaskOptions(region=FLAGS.region, threshold=None if FLAGS.soft_mask else FLAGS.threshold,
-                          feather=FLAGS.feather, refine=FLAGS.refine, tiles=FLAGS.mask_tiles)
+                          feather=FLAGS.feather, refine=FLAGS.refine, tiles=FLAGS.mask_tiles,
+                          fill_holes=FLAGS.fill_holes)
     return spec, options
 
 
