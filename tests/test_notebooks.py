@@ -42,3 +42,16 @@ def test_fast_style_notebook(tmp_path):
     assert "8 steps" in text and "serving_default" in text and "stylize_encoded" in text
     assert "PNG bytes signature: (" in text
     assert (tmp_path / "serving" / "my_style" / "1" / "saved_model.pb").exists()
+
+
+def test_local_style_notebook(tmp_path):
+    photo = REPO.parent / "shared" / "data" / "people" / "images" / "000000000036.jpg"
+    style = REPO.parent / "shared" / "data" / "styles" / "the_scream.jpg"
+    notebook = execute("local_style.ipynb", f"PHOTO = {str(photo)!r}\nMASK = 'deeplabv3:person'\nSTYLE = None\n"
+                       f"BACKGROUND_STYLE = {str(style)!r}\nMODEL = 'starry_night'\nIMAGE_SIZE = 64\nSTEPS = 3\n"
+                       "PRECISION = 'mixed_bfloat16'", tmp_path)
+    text = "".join(str(o.get("text", "")) for c in notebook.cells if c.cell_type == "code" for o in c.get("outputs", []))
+    for label in ("deeplabv3:person:", "composite:", "guided:", "rapid local:"):
+        assert label in text, text
+    kept = float(text.split("mean |change| on the person pixels ")[1].split()[0])
+    assert kept == 0.0  # where the mask is 0 the photo's pixels are kept exactly
