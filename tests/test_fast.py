@@ -166,3 +166,27 @@ def test_transfer_refuses_bad_models_and_output_over_input(tmp_path, trained):
     (tmp_path / "in").mkdir()
     same = run_cli("transfer", f"--model={trained}", f"--input={tmp_path / 'in'}", f"--output={tmp_path / 'in'}")
     assert same.returncode == 2 and "refusing to overwrite" in same.stderr
+
+
+BUNDLED = ("starry_night", "wave", "the_scream")
+
+
+def test_bundled_models_are_shipped_small_and_float16():
+    from tf_nst.transfer import BUNDLED_DIR, bundled_models
+    assert set(BUNDLED) <= set(bundled_models())
+    for name in BUNDLED:
+        path = BUNDLED_DIR / f"{name}.npz"
+        assert path.stat().st_size < 4_000_000
+        with np.load(path) as data:
+            assert all(data[key].dtype == np.float16 for key in data.files if key.startswith("w"))
+
+
+@pytest.mark.parametrize("photo", ["tubingen.jpg", "golden_gate.jpg", "chicago.jpg", "stata.jpg"])
+def test_bundled_starry_night_stylizes_unseen_photos(photo):
+    """Photos outside the training folder, at 512 px: Gram distance <= 0.6x the photo's own, SSIM >= 0.3."""
+    import tf_nst
+    from tf_nst import images, metrics
+    model = tf_nst.load_model("starry_night")
+    content = images.resize_long_side(images.load_image(DATA / "content" / photo), 512)
+    report = metrics.evaluate(model.stylize(content), content, images.load_image(DATA / "styles" / "starry_night.jpg"))
+    assert report["gram_ratio_to_content"] <= 0.6 and report["ssim_luminance"] >= 0.3, report

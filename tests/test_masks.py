@@ -213,3 +213,19 @@ def test_rapid_local_transfer_keeps_the_people_and_restyles_the_background(tmp_p
         change = np.abs(out - photo).mean(axis=-1)
         assert change[well_inside].mean() <= 6, f"{name}: person changed by {change[well_inside].mean():.1f}"
         assert change[well_outside].mean() >= 20, f"{name}: background changed by {change[well_outside].mean():.1f}"
+
+
+@pytest.mark.parametrize("command, flags, message", [
+    ("transfer", ["--mask=deeplabv3:unicorn"], "unknown class 'unicorn'"),
+    ("transfer", ["--mask=selfie", "--region=inside"], "region"),
+    ("stylize", ["--background_style=" + str(DATA / "styles" / "wave.jpg")], "--background_style needs --mask"),
+    ("stylize", ["--mask=file:" + str(DATA / "people" / "masks" / "000000000049.png")],
+     "masks must have the image's size"),
+])
+def test_transfer_and_stylize_reject_bad_mask_input(tmp_path, command, flags, message):
+    io = ([f"--input={PHOTO}", f"--output={tmp_path / 'o.png'}"] if command == "transfer" else
+          [f"--content={PHOTO}", f"--output={tmp_path / 'o.png'}", "--config.steps=1", "--config.image_size=32"])
+    result = run_cli(command, *io, *flags)
+    assert result.returncode == 2 and message in result.stderr, result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert not (tmp_path / "o.png").exists()

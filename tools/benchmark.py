@@ -31,7 +31,8 @@ flags.DEFINE_list("feedforward_sizes", ["256", "512", "1024"], "Sizes for the fe
 flags.DEFINE_string("mask", "deeplabv3:person", "Mask spec for the local table.")
 flags.DEFINE_list("widths", ["0.25", "0.5", "1.0"], "Transform network widths.")
 flags.DEFINE_string("model", "starry_night", "Bundled model timed as 'bundled' in the feed-forward table.")
-flags.DEFINE_integer("iterations", 5, "Timed iterations / images (after 2 warm-up ones).")
+flags.DEFINE_integer("iterations", 5, "Timed optimization iterations (after 2 warm-up ones).")
+flags.DEFINE_integer("images", 20, "Timed images per feed-forward / local measurement (median; after 3 warm-up).")
 flags.DEFINE_string("measure", None, "Internal: one measurement in this process, as JSON.")
 PRESET = {"vgg16": "yu_chang_vgg16", "vgg19": "gatys2016", "resnet50": "basheer_resnet50"}
 
@@ -51,7 +52,20 @@ def optimization_ms(preset: str, size: int, precision: str, iterations: int, **o
     return 1000 * (history[-1]["seconds"] - history[1]["seconds"]) / iterations
 
 
-def feedforward_ms(model: str, size: int, precision: str, iterations: int) -> float:
+def median_ms(step, repeats: int, warm_up: int = 3) -> float:
+    """Median wall time of ``step()`` in ms."""
+    import numpy as np
+    for _ in range(warm_up):
+        step()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        step()
+        times.append(1000 * (time.perf_counter() - start))
+    return float(np.median(times))
+
+
+def feedforward_ms(model: str, size: int, precision: str, repeats: int) -> float:
     import numpy as np
     from tf_nst.features import dtype_policy
     from tf_nst.transfer import StyleModel, load_model
@@ -64,12 +78,7 @@ def feedforward_ms(model: str, size: int, precision: str, iterations: int) -> fl
     else:
         styled = load_model(model, precision)
     image = np.random.default_rng(0).uniform(0, 255, (1, size, size, 3)).astype(np.float32)
-    for _ in range(2):
-        styled(image).numpy()
-    start = time.perf_counter()
-    for _ in range(iterations):
-        styled(image).numpy()
-    return 1000 * (time.perf_counter() - start) / iterations
+    return median_ms(lambda: styled(image).numpy(), repeats)
 
 
 def local_ms(model: str, size: int, spec: str, repeats: int) -> dict[str, float]:
@@ -151,7 +160,7 @@ def feedforward_table(f) -> None:
     models = [(f"bundled {f.model}", f.model)] + [(f"transform net, width {w}", f"width={w}") for w in f.widths]
     for label, model in models:  # side by side in this one process
         for precision in f.precisions:
-            times = [feedforward_ms(model, s, precision, f.iterations) for s in sizes]
+            times = [feedforward_ms(model, s, precision, f.images) for s in sizes]
             print(f"| {label} | {precision} | " + " | ".join(f"{t:.1f}" for t in times) + " |", flush=True)
     for precision in f.precisions:
         times = [measure("optimization", preset="gatys2016", size=s, precision=precision)["ms"] for s in sizes]
@@ -164,7 +173,7 @@ def local_table(f) -> None:
     print(f"| size | network alone ms ({f.model}) | {f.mask} mask ms | local path ms | local / network |")
     print("|---|---|---|---|---|")
     for size in map(int, f.feedforward_sizes):
-        times = local_ms(f.model, size, f.mask, max(5, f.iterations))
+        times = local_ms(f.model, size, f.mask, f.images)
         print(f"| {size}x{size} | {times['network']:.1f} | {times['mask']:.1f} | {times['local']:.1f} | "
               f"{times['local'] / times['network']:.2f} |", flush=True)
 
