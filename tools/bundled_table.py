@@ -1,0 +1,42 @@
+"""Quality of every bundled style model on photos outside the training folder (README table).
+
+python tools/bundled_table.py [--photos=tubingen.jpg,...] [--size=512]
+  Each photo (from ../shared/data/content) is resized to --size long side, stylized by each
+  bundled model and measured with tf_nst.metrics.evaluate (what `tf-nst evaluate` prints)
+  against the photo and the model's style image (../shared/data/styles/STYLE.jpg):
+  Gram ratio to the photo's own / luminance SSIM per photo, then their means.
+"""
+from __future__ import annotations
+
+import numpy as np
+from absl import app, flags
+
+import toolkit
+
+flags.DEFINE_list("photos", ["tubingen.jpg", "golden_gate.jpg", "chicago.jpg", "stata.jpg",
+                             "hoovertowernight.jpg"], "Content photos (not in the training folder).")
+flags.DEFINE_list("models", None, "Bundled model names (default: all).")
+FLAGS = flags.FLAGS
+FLAGS.set_default("size", 512)
+
+
+def main(_):
+    from tf_nst import images, metrics
+    from tf_nst.transfer import bundled_models, load_model
+
+    photos = {name: images.resize_long_side(images.load_image(toolkit.SHARED_DATA / "content" / name), FLAGS.size)
+              for name in FLAGS.photos}
+    print("| model | training steps | " + " | ".join(name.split(".")[0] for name in photos) + " | mean |")
+    print("|---|---|" + "---|" * (len(photos) + 1))
+    for name in FLAGS.models or bundled_models():
+        model = load_model(name)
+        style = images.load_image(toolkit.SHARED_DATA / "styles" / f"{model.metadata['style']}.jpg")
+        reports = [metrics.evaluate(model.stylize(photo), photo, style) for photo in photos.values()]
+        pairs = [(r["gram_ratio_to_content"], r["ssim_luminance"]) for r in reports]
+        ratio, ssim = np.mean(pairs, axis=0)
+        print(f"| `{name}` | {model.metadata.get('steps', '?')} | " +
+              " | ".join(f"{r:.2f} / {s:.2f}" for r, s in pairs) + f" | **{ratio:.2f} / {ssim:.2f}** |", flush=True)
+
+
+if __name__ == "__main__":
+    app.run(main)
