@@ -21,6 +21,8 @@ setup(
         "matplotlib",
         "ml-collections",
         "tensorboard",
+        "tensorflow-hub",
+        "ai-edge-litert",
     ],
     extras_require={
         "test": ["pytest", "pytest-timeout", "nbclient", "nbformat", "ipykernel"],
