@@ -181,12 +181,15 @@ def test_bundled_models_are_shipped_small_and_float16():
             assert all(data[key].dtype == np.float16 for key in data.files if key.startswith("w"))
 
 
-@pytest.mark.parametrize("photo", ["tubingen.jpg", "golden_gate.jpg", "chicago.jpg", "stata.jpg"])
-def test_bundled_starry_night_stylizes_unseen_photos(photo):
+@pytest.mark.parametrize("model_name, photo", [
+    ("starry_night", "tubingen.jpg"), ("starry_night", "golden_gate.jpg"), ("starry_night", "chicago.jpg"),
+    ("starry_night", "stata.jpg"), ("wave", "golden_gate.jpg"), ("the_scream", "stata.jpg")])
+def test_bundled_models_stylize_unseen_photos(model_name, photo):
     """Photos outside the training folder, at 512 px: Gram distance <= 0.6x the photo's own, SSIM >= 0.3."""
     import tf_nst
     from tf_nst import images, metrics
-    model = tf_nst.load_model("starry_night")
+    model = tf_nst.load_model(model_name)
     content = images.resize_long_side(images.load_image(DATA / "content" / photo), 512)
-    report = metrics.evaluate(model.stylize(content), content, images.load_image(DATA / "styles" / "starry_night.jpg"))
+    style = images.load_image(DATA / "styles" / f"{model.metadata['style']}.jpg")
+    report = metrics.evaluate(model.stylize(content), content, style)
     assert report["gram_ratio_to_content"] <= 0.6 and report["ssim_luminance"] >= 0.3, report
