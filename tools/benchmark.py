@@ -30,7 +30,8 @@ flags.DEFINE_list("fused_sizes", ["256"], "Sizes for the fused table.")
 flags.DEFINE_list("feedforward_sizes", ["256", "512", "1024"], "Sizes for the feed-forward table.")
 flags.DEFINE_string("mask", "deeplabv3:person", "Mask spec for the local table.")
 flags.DEFINE_list("widths", ["0.25", "0.5", "1.0"], "Transform network widths.")
-flags.DEFINE_string("model", "starry_night", "Bundled model timed as 'bundled' in the feed-forward table.")
+flags.DEFINE_list("models", None, "Bundled models timed in the feed-forward table (default: all).")
+flags.DEFINE_string("model", "starry_night", "Bundled model of the local table.")
 flags.DEFINE_integer("iterations", 5, "Timed optimization iterations (after 2 warm-up ones).")
 flags.DEFINE_integer("images", 20, "Timed images per feed-forward / local measurement (median; after 3 warm-up).")
 flags.DEFINE_string("measure", None, "Internal: one measurement in this process, as JSON.")
@@ -157,7 +158,9 @@ def feedforward_table(f) -> None:
     sizes = list(map(int, f.feedforward_sizes))
     print("| method | precision | " + " | ".join(f"{s}x{s} ms" for s in sizes) + " |")
     print("|---|---|" + "---|" * len(sizes))
-    models = [(f"bundled {f.model}", f.model)] + [(f"transform net, width {w}", f"width={w}") for w in f.widths]
+    from tf_nst.transfer import bundled_models
+    models = [(f"bundled {name}", name) for name in f.models or bundled_models()]
+    models += [(f"transform net, width {w}", f"width={w}") for w in f.widths]
     for label, model in models:  # side by side in this one process
         for precision in f.precisions:
             times = [feedforward_ms(model, s, precision, f.images) for s in sizes]
