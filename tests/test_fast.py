@@ -49,7 +49,7 @@ def trained(tmp_path_factory, photos) -> Path:
     from tf_nst import images
     from tf_nst.training import train
     output = tmp_path_factory.mktemp("model")
-    train(tiny_config(steps=10), images.load_image(STYLE), photos, output, verbose=False)
+    train(tiny_config(steps=10), photos, output, [images.load_image(STYLE)], verbose=False)
     return output
 
 
@@ -57,7 +57,7 @@ def test_training_steps_lower_the_loss_and_skip_broken_files(tmp_path, photos):
     from tf_nst import images
     from tf_nst.training import train
     records = []
-    result = train(tiny_config(steps=40, learning_rate=3e-3), images.load_image(STYLE), photos, tmp_path,
+    result = train(tiny_config(steps=40, learning_rate=3e-3), photos, tmp_path, [images.load_image(STYLE)],
                    verbose=False, callback=lambda step, losses: records.append(losses["total"]))
     assert len(records) == 8 and result.step == 40
     assert result.skipped_files == [str(photos / "broken.jpg")]
@@ -70,9 +70,9 @@ def test_rerunning_a_finished_run_restores_the_same_weights(tmp_path, photos):
     from tf_nst import images, transform_net
     from tf_nst.training import train
     style = images.load_image(STYLE)
-    train(tiny_config(steps=5), style, photos, tmp_path, verbose=False)
+    train(tiny_config(steps=5), photos, tmp_path, [style], verbose=False)
     before, _ = transform_net.load_weights(tmp_path / "model.npz")
-    result = train(tiny_config(steps=5), style, photos, tmp_path, verbose=False)
+    result = train(tiny_config(steps=5), photos, tmp_path, [style], verbose=False)
     after, _ = transform_net.load_weights(tmp_path / "model.npz")
     assert result.resumed_from == 5 and result.step == 5
     for a, b in zip(before.get_weights(), after.get_weights()):

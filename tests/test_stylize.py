@@ -6,7 +6,8 @@ import tensorflow as tf
 from tf_nst import config as config_lib
 from tf_nst import images
 from tf_nst.optimize import OptimizerSettings, optimize_image
-from tf_nst.stylize import build_perceptual_loss, stylize
+from tf_nst.perceptual import build_perceptual_loss
+from tf_nst.stylize import stylize
 from conftest import REPO
 
 

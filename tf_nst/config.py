@@ -20,6 +20,12 @@ STYLE_LOSS_FORMS = ("gatys", "mean_hw", "mean_chw")
 PRESERVE_COLOR = ("none", "luminance", "histogram")
 MRF_LOSS_FORMS = ("sum", "cnnmrf")
 STRATEGIES = ("default", "mirrored", "multi_worker")
+LR_SCHEDULES = ("constant", "cosine")
+#: What a config is for, and the command that takes it.
+KINDS = {"optimization": "tf-nst stylize", "transform_training": "tf-nst train",
+         "decoder_training": "tf-nst train"}
+TRAINING_KINDS = ("transform_training", "decoder_training")
+DECODER_LEVELS = ("relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1")
 
 
 def _loss_fields(config: ml_collections.ConfigDict) -> ml_collections.ConfigDict:
@@ -51,9 +57,17 @@ def _loss_fields(config: ml_collections.ConfigDict) -> ml_collections.ConfigDict
     return config
 
 
+def _kind(kind: str) -> ml_collections.ConfigDict:
+    config = ml_collections.ConfigDict()
+    # What the config is for: "optimization" (tf-nst stylize), "transform_training" or
+    # "decoder_training" (tf-nst train). Set by the base function a preset starts from.
+    config.kind = kind
+    return config
+
+
 def base_config() -> ml_collections.ConfigDict:
     """Defaults: a quick VGG19 / L-BFGS Gatys run that finishes in minutes on a laptop CPU."""
-    config = _loss_fields(ml_collections.ConfigDict())
+    config = _loss_fields(_kind("optimization"))
     # "lbfgs" (tfp.optimizer.lbfgs_minimize) | "adam" | "nadam" | "sgd".
     config.optimizer = "lbfgs"
     # Step size for adam/nadam/sgd in units of pixel intensity in [0, 1]; beta_1/epsilon for adam/nadam.
@@ -93,25 +107,14 @@ def base_config() -> ml_collections.ConfigDict:
     return config
 
 
-def training_config() -> ml_collections.ConfigDict:
-    """Defaults for training a transform network: Johnson et al. (2016) on VGG16."""
-    config = _loss_fields(ml_collections.ConfigDict())
-    config.backbone = "vgg16"
-    config.content_layers = ("relu2_2",)
-    config.style_layers = ("relu1_2", "relu2_2", "relu3_3", "relu4_3")
-    config.style_layer_weights = (1.0, 1.0, 1.0, 1.0)
-    config.content_loss = "mean"
-    config.style_loss = "mean_chw"
-    config.content_weight = 1.0
-    config.style_weight = 5.0
-    config.tv_weight = 1e-6
-    # Transform network: channel multiplier (1.0 = Johnson's 32/64/128) and residual blocks.
-    config.width = 1.0
-    config.residual_blocks = 5
+def _trainer_fields(config: ml_collections.ConfigDict) -> ml_collections.ConfigDict:
+    """The fields of the one trainer (:mod:`tf_nst.training`), whatever network it trains."""
     # Square training crops in pixels; global batch size (split across replicas); Adam learning rate.
     config.image_size = 256
     config.batch_size = 4
     config.learning_rate = 1e-3
+    # "constant" | "cosine" (decays to 10 % of learning_rate at the last step).
+    config.lr_schedule = "constant"
     # Training steps (batches) in total, counting steps done before a resume.
     config.steps = 40_000
     # Checkpoint (and write the loadable model) every this many steps, keeping the newest few.
@@ -126,16 +129,76 @@ def training_config() -> ml_collections.ConfigDict:
     return config
 
 
+def training_config() -> ml_collections.ConfigDict:
+    """Defaults for training a transform network: Johnson et al. (2016) on VGG16."""
+    config = _trainer_fields(_loss_fields(_kind("transform_training")))
+    config.backbone = "vgg16"
+    config.content_layers = ("relu2_2",)
+    config.style_layers = ("relu1_2", "relu2_2", "relu3_3", "relu4_3")
+    config.style_layer_weights = (1.0, 1.0, 1.0, 1.0)
+    config.content_loss = "mean"
+    config.style_loss = "mean_chw"
+    config.content_weight = 1.0
+    config.style_weight = 5.0
+    config.tv_weight = 1e-6
+    # Transform network: channel multiplier (1.0 = Johnson's 32/64/128) and residual blocks.
+    config.width = 1.0
+    config.residual_blocks = 5
+    return config
+
+
+def decoder_training_config() -> ml_collections.ConfigDict:
+    """Defaults for training universal-style decoders (Li et al. 2017) on photos alone."""
+    config = _trainer_fields(_kind("decoder_training"))
+    # VGG19 levels to train a decoder for (relu1_1 ... relu5_1), and their channel multiplier.
+    config.levels = ("relu1_1", "relu2_1", "relu3_1", "relu4_1")
+    config.width = 0.5
+    # Loss per level: pixel_weight * MSE(image) + feature_weight * MSE(VGG19 features at the level),
+    # both in units of a [0, 1] image (features of 0..255 pixels divided by 255).
+    config.pixel_weight = 1.0
+    config.feature_weight = 1.0
+    # "float32" | "mixed_bfloat16" (bf16 convolutions, float32 loss math).
+    config.precision = "float32"
+    # Seed for weight init and data order.
+    config.seed = 0
+    return config
+
+
+def check_kind(config: ml_collections.ConfigDict, *kinds: str) -> None:
+    """A one-line error if ``config`` is not of one of ``kinds`` (naming the command that takes it)."""
+    kind = config.get("kind")
+    if kind in kinds:
+        return
+    if kind not in KINDS:
+        raise UserError(f"the config has no known kind ({kind!r}); start it from tf_nst.config.base_config, "
+                        "training_config or decoder_training_config")
+    wanted = " or ".join(repr(k) for k in kinds)
+    raise UserError(f"this is a {kind!r} config, for {KINDS[kind]}; this command takes a {wanted} config")
+
+
 def validate_training(config: ml_collections.ConfigDict) -> ml_collections.ConfigDict:
-    """:func:`validate` for :func:`training_config` fields."""
-    _validate_loss_fields(config)
+    """:func:`validate` for the training kinds (:func:`training_config`, :func:`decoder_training_config`)."""
+    check_kind(config, *TRAINING_KINDS)
     _choice(config, "strategy", STRATEGIES)
-    if not isinstance(config.width, (int, float)) or not 0 < config.width <= 4:
-        raise UserError(f"config.width must be a number in (0, 4], got {config.width!r}")
-    _positive_int(config, "residual_blocks")
+    _choice(config, "lr_schedule", LR_SCHEDULES)
+    _choice(config, "precision", PRECISIONS)
+    _non_negative(config, "learning_rate")
+    _positive_int(config, "steps")
+    _positive_int(config, "image_size", 16, 4096)
     _positive_int(config, "batch_size")
     for field in ("checkpoint_every", "keep_checkpoints", "log_every", "sample_every"):
         _positive_int(config, field)
+    if not isinstance(config.width, (int, float)) or not 0 < config.width <= 4:
+        raise UserError(f"config.width must be a number in (0, 4], got {config.width!r}")
+    if config.kind == "transform_training":
+        _validate_loss_fields(config)
+        _positive_int(config, "residual_blocks")
+    else:
+        if not config.levels or any(level not in DECODER_LEVELS for level in config.levels):
+            raise UserError(f"config.levels must name levels from {', '.join(DECODER_LEVELS)}, "
+                            f"got {tuple(config.levels)!r}")
+        for field in ("pixel_weight", "feature_weight"):
+            _non_negative(config, field)
     return config
 
 
@@ -186,6 +249,7 @@ def _validate_loss_fields(config: ml_collections.ConfigDict) -> None:
 
 def validate(config: ml_collections.ConfigDict) -> ml_collections.ConfigDict:
     """Check every field; raise UserError with a one-line message on the first bad one."""
+    check_kind(config, "optimization")
     _validate_loss_fields(config)
     for field, choices in (("optimizer", OPTIMIZERS), ("init", INITS), ("preserve_color", PRESERVE_COLOR)):
         _choice(config, field, choices)

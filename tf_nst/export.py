@@ -1,9 +1,16 @@
-"""Export a trained transform network as a TF Serving SavedModel (and optionally TFLite).
+"""Export a trained network as a TF Serving SavedModel (and a transform network also as TFLite).
 
-Signatures (``saved_model_cli show --dir DIR --all`` lists them):
+Signatures of a transform network (``saved_model_cli show --dir DIR --all`` lists them):
 
 * ``serving_default``: ``images`` uint8 [N, H, W, 3] of any size -> ``stylized`` uint8, same shape.
 * ``stylize_encoded``: ``image_bytes`` string [N] (JPEG/PNG/GIF/BMP files) -> ``png_bytes`` string [N].
+
+Of the universal model (any painting as the style):
+
+* ``serving_default``: ``images`` uint8 [N, H, W, 3], ``style`` uint8 [1 or N, h, w, 3] and
+  ``strength`` float32 scalar (0..1) -> ``stylized`` uint8 [N, H, W, 3].
+* ``stylize_encoded``: ``image_bytes`` and ``style_bytes`` string [N], ``strength`` -> ``png_bytes`` [N].
+
   Over TF Serving's REST API the names ending in ``_bytes`` travel base64-encoded::
 
       POST /v1/models/starry_night:predict
@@ -21,7 +28,6 @@ import keras
 import tensorflow as tf
 
 from tf_nst.errors import UserError
-from tf_nst.transfer import StyleModel
 
 
 def _to_uint8(images: tf.Tensor) -> tf.Tensor:
@@ -34,10 +40,28 @@ def _check_new_folder(path: Path) -> None:
                         "versions: MODEL/1, MODEL/2, ...)")
 
 
-def export_saved_model(model: StyleModel, directory: str | Path) -> Path:
-    """Write the SavedModel to ``directory`` (a new or empty folder) via a temporary folder + rename."""
+def _write_archive(archive: keras.export.ExportArchive, directory: Path) -> Path:
+    """Write ``archive`` to ``directory`` (a new or empty folder) via a temporary folder + rename."""
+    directory.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", dir=directory.parent))
+    try:
+        archive.write_out(str(staging), verbose=False)
+        if directory.exists():
+            directory.rmdir()  # empty, checked above
+        os.replace(staging, directory)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return directory
+
+
+def export_saved_model(model, directory: str | Path) -> Path:
+    """Write the SavedModel of ``model`` (a transform network or the universal model) to ``directory``."""
+    from tf_nst.universal import UniversalModel
     directory = Path(directory)
     _check_new_folder(directory)
+    if isinstance(model, UniversalModel):
+        return _write_archive(_universal_archive(model), directory)
     network = model.network
 
     def stylize_uint8(images: tf.Tensor) -> dict[str, tf.Tensor]:
@@ -55,20 +79,51 @@ def export_saved_model(model: StyleModel, directory: str | Path) -> Path:
     archive.add_endpoint("serving_default", stylize_uint8,
                          [tf.TensorSpec([None, None, None, 3], tf.uint8, name="images")])
     archive.add_endpoint("stylize_encoded", stylize_encoded, [tf.TensorSpec([None], tf.string, name="image_bytes")])
-    directory.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", dir=directory.parent))
-    try:
-        archive.write_out(str(staging), verbose=False)
-        if directory.exists():
-            directory.rmdir()  # empty, checked above
-        os.replace(staging, directory)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    return directory
+    return _write_archive(archive, directory)
 
 
-def export_tflite(model: StyleModel, path: str | Path, size: tuple[int, int] = (512, 512)) -> Path:
+def _universal_archive(model) -> keras.export.ExportArchive:
+    """The universal model's two signatures: content + style + strength, as tensors or as encoded files."""
+    def check_strength(strength: tf.Tensor) -> tf.Tensor:
+        tf.debugging.assert_greater_equal(strength, 0.0, "strength must be in [0, 1]")
+        tf.debugging.assert_less_equal(strength, 1.0, "strength must be in [0, 1]")
+        return tf.cast(strength, tf.float32)
+
+    def pairs(contents: tf.Tensor, styles: tf.Tensor, strength: tf.Tensor, one) -> tf.Tensor:
+        styles = tf.cond(tf.shape(styles)[0] == 1, lambda: tf.repeat(styles, tf.shape(contents)[0], 0),
+                         lambda: styles)
+        return tf.map_fn(lambda pair: one(pair[0], pair[1], strength), (contents, styles),
+                         fn_output_signature=tf.uint8 if contents.dtype == tf.uint8 else tf.string)
+
+    def stylize_uint8(images: tf.Tensor, style: tf.Tensor, strength: tf.Tensor) -> dict[str, tf.Tensor]:
+        def one(content, style_image, alpha):
+            return _to_uint8(model.stylize_tensor(tf.cast(content, tf.float32), tf.cast(style_image, tf.float32),
+                                                  alpha))
+        return {"stylized": pairs(images, style, check_strength(strength), one)}
+
+    def stylize_encoded(image_bytes: tf.Tensor, style_bytes: tf.Tensor, strength: tf.Tensor) -> dict[str, tf.Tensor]:
+        def decode(encoded):
+            return tf.cast(tf.io.decode_image(encoded, channels=3, expand_animations=False), tf.float32)
+
+        def one(content, style_image, alpha):
+            return tf.io.encode_png(_to_uint8(model.stylize_tensor(decode(content), decode(style_image), alpha)))
+        return {"png_bytes": pairs(image_bytes, style_bytes, check_strength(strength), one)}
+
+    archive = keras.export.ExportArchive()
+    for tracked in [model.style_encoder.model, *(e.model for e in model.encoders.values()),
+                    *model.decoders.values()]:
+        archive.track(tracked)
+    images = tf.TensorSpec([None, None, None, 3], tf.uint8, name="images")
+    style = tf.TensorSpec([None, None, None, 3], tf.uint8, name="style")
+    strength = tf.TensorSpec([], tf.float32, name="strength")
+    archive.add_endpoint("serving_default", stylize_uint8, [images, style, strength])
+    archive.add_endpoint("stylize_encoded", stylize_encoded, [tf.TensorSpec([None], tf.string, name="image_bytes"),
+                                                              tf.TensorSpec([None], tf.string, name="style_bytes"),
+                                                              strength])
+    return archive
+
+
+def export_tflite(model, path: str | Path, size: tuple[int, int] = (512, 512)) -> Path:
     """A float16-weight TFLite model on float32 [1, H, W, 3] images in 0..255, H x W fixed to ``size``."""
     from tf_nst.images import write_atomically
 

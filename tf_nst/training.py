@@ -1,5 +1,6 @@
-"""Training a transform network with a perceptual loss (Johnson et al. 2016), kept apart from
-the image-optimization loop in :mod:`tf_nst.optimize`.
+"""The trainer: one loop for every network tf_nst trains (the task, :mod:`tf_nst.training_tasks`,
+says which: transform networks, universal-style decoders), kept apart from the image-optimization
+loop in :mod:`tf_nst.optimize`.
 
 A training run owns one output folder::
 
@@ -16,9 +17,10 @@ import contextlib
 import dataclasses
 import fcntl
 import json
+import random
 import time
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Sequence
 
 import keras
 import ml_collections
@@ -27,10 +29,9 @@ import tensorflow as tf
 
 from tf_nst import config as config_lib
 from tf_nst import images as images_lib
-from tf_nst import transform_net
 from tf_nst.errors import UserError
-from tf_nst.features import FeatureExtractor, dtype_policy
-from tf_nst.stylize import build_perceptual_loss
+from tf_nst.model_files import save_weights
+from tf_nst.training_tasks import make_task
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp", ".tif", ".tiff", ".ppm", ".pgm")
 
@@ -59,15 +60,17 @@ def _decode(path: bytes) -> np.ndarray:
     return images_lib.load_image(path.decode())
 
 
-def _random_crop(image: tf.Tensor, size: int) -> tf.Tensor:
-    """Resize the short side to ``size``, take a random square crop, flip left-right at random."""
+def _random_crop(image: tf.Tensor, size: int, seed: tf.Tensor) -> tf.Tensor:
+    """Resize the short side to ``size``, take a random square crop, flip left-right at random
+    (stateless: ``seed`` [2] decides both, so the data order never depends on global seeds)."""
     image.set_shape([None, None, 3])
     shape = tf.cast(tf.shape(image)[:2], tf.float32)
     scale = size / tf.reduce_min(shape)
     new_shape = tf.maximum(tf.cast(tf.math.ceil(shape * scale), tf.int32), size)
     image = tf.image.resize(image, new_shape, antialias=True)
-    image = tf.image.random_crop(image, [size, size, 3])
-    return tf.clip_by_value(tf.image.random_flip_left_right(image), 0.0, 255.0)
+    image = tf.image.stateless_random_crop(image, [size, size, 3], seed=seed)
+    image = tf.image.stateless_random_flip_left_right(image, seed=seed[::-1])
+    return tf.clip_by_value(image, 0.0, 255.0)
 
 
 def image_dataset(paths: list[str], image_size: int, batch_size: int, seed: int) -> tf.data.Dataset:
@@ -77,8 +80,29 @@ def image_dataset(paths: list[str], image_size: int, batch_size: int, seed: int)
     dataset = dataset.map(lambda p: tf.numpy_function(_decode, [p], tf.float32, stateful=False),
                           num_parallel_calls=tf.data.AUTOTUNE)
     dataset = dataset.ignore_errors()
-    dataset = dataset.map(lambda image: _random_crop(image, image_size), num_parallel_calls=tf.data.AUTOTUNE)
+    seeds = tf.data.Dataset.random(seed=seed).batch(2)
+    dataset = tf.data.Dataset.zip(dataset, seeds).map(lambda image, pair: _random_crop(image, image_size, pair),
+                                                      num_parallel_calls=tf.data.AUTOTUNE)
     return dataset.batch(batch_size, drop_remainder=True).prefetch(tf.data.AUTOTUNE)
+
+
+@contextlib.contextmanager
+def seeded_initializers(seed: int):
+    """Keras initializers without a seed draw one from Python's ``random``: seed it for the block,
+    then give the caller back the generator state it had."""
+    state = random.getstate()
+    random.seed(seed)
+    try:
+        yield
+    finally:
+        random.setstate(state)
+
+
+def learning_rate(config: ml_collections.ConfigDict):
+    """Adam's learning rate: constant, or cosine decay to 10 % over ``config.steps``."""
+    if config.lr_schedule == "cosine":
+        return keras.optimizers.schedules.CosineDecay(config.learning_rate, config.steps, alpha=0.1)
+    return config.learning_rate
 
 
 def make_strategy(name: str) -> tf.distribute.Strategy:
@@ -126,35 +150,39 @@ def _read_run(run_file: Path) -> dict:
         return {}
 
 
-def _check_same_run(run_file: Path, config: ml_collections.ConfigDict) -> None:
+def _check_same_run(run_file: Path, config: ml_collections.ConfigDict, fields: tuple[str, ...]) -> None:
     previous = _read_run(run_file).get("config")
     if not previous:
         return
-    for field in ("width", "residual_blocks", "backbone"):
-        if previous.get(field) != config[field]:
+    for field in ("kind",) + fields:
+        ours = list(config[field]) if isinstance(config[field], tuple) else config[field]
+        if previous.get(field, "transform_training" if field == "kind" else None) != ours:
             raise UserError(f"{run_file.parent} holds a run with {field}={previous.get(field)!r}, not "
                             f"{config[field]!r}; use a new --output folder to start another model")
 
 
-def train(config: ml_collections.ConfigDict, style: np.ndarray, data_dir: str | Path, output_dir: str | Path,
-          weights_dir: str | None = None, style_name: str = "style", verbose: bool = True,
-          callback: Callable[[int, dict], None] | None = None) -> TrainResult:
-    """Train (or resume training) a transform network for ``style`` ([H, W, 3] 0..255)."""
+def train(config: ml_collections.ConfigDict, data_dir: str | Path, output_dir: str | Path,
+          styles: Sequence[np.ndarray] = (), style_names: Sequence[str] = (), weights_dir: str | None = None,
+          verbose: bool = True, callback: Callable[[int, dict], None] | None = None) -> TrainResult:
+    """Train (or resume training) the network ``config.kind`` names on the photos in ``data_dir``.
+
+    ``styles`` ([H, W, 3] 0..255) and their names are what a transform network learns; decoders take none.
+    """
     config_lib.validate_training(config)
     output_dir = Path(output_dir)
+    style_names = list(style_names) or [f"style{index}" for index in range(len(styles))]
+    task = make_task(config, list(styles), style_names, weights_dir)
     with _exclusive(output_dir):
-        return _train(config, style, data_dir, output_dir, weights_dir, style_name, verbose, callback)
+        return _train(config, task, data_dir, output_dir, verbose, callback)
 
 
-def _train(config: ml_collections.ConfigDict, style: np.ndarray, data_dir: str | Path, output_dir: Path,
-           weights_dir: str | None, style_name: str, verbose: bool,
+def _train(config: ml_collections.ConfigDict, task, data_dir: str | Path, output_dir: Path, verbose: bool,
            callback: Callable[[int, dict], None] | None) -> TrainResult:
     run_file = output_dir / "run.json"
-    _check_same_run(run_file, config)
+    _check_same_run(run_file, config, task.architecture_fields)
     paths, unreadable = scan_image_folder(data_dir)
     if verbose and unreadable:
         print(f"skipping {len(unreadable)} unreadable file(s) in {data_dir}, e.g. {unreadable[0]}", flush=True)
-    keras.utils.set_random_seed(config.seed)
 
     strategy = make_strategy(config.strategy)
     replicas = strategy.num_replicas_in_sync
@@ -162,15 +190,11 @@ def _train(config: ml_collections.ConfigDict, style: np.ndarray, data_dir: str |
         raise UserError(f"config.batch_size={config.batch_size} does not split over {replicas} replicas")
     if verbose:
         print(f"{type(strategy).__name__} with {replicas} replica(s), {len(paths)} training images", flush=True)
-    style_image = images_lib.resize_long_side(style, max(16, round(config.image_size * config.style_scale)))
     with strategy.scope():
-        with dtype_policy(config.precision):
-            model = transform_net.build_transform_net(config.width, config.residual_blocks)
-        optimizer = keras.optimizers.Adam(config.learning_rate)
+        with seeded_initializers(config.seed):
+            model = task.build()
+        optimizer = keras.optimizers.Adam(learning_rate(config))
         optimizer.build(model.trainable_variables)
-        perceptual = build_perceptual_loss(config, None, [style_image], weights_dir=weights_dir)
-        content_features = FeatureExtractor(config.backbone, config.content_layers, config.precision, weights_dir) \
-            if config.content_layers else None
         step = tf.Variable(0, dtype=tf.int64, trainable=False, name="step")
     checkpoint = tf.train.Checkpoint(model=model, optimizer=optimizer, step=step)
     manager = tf.train.CheckpointManager(checkpoint, str(output_dir / "checkpoints"), config.keep_checkpoints)
@@ -187,10 +211,8 @@ def _train(config: ml_collections.ConfigDict, style: np.ndarray, data_dir: str |
     batches = iter(strategy.experimental_distribute_dataset(dataset))
 
     def replica_step(batch: tf.Tensor) -> dict[str, tf.Tensor]:
-        targets = content_features(batch) if content_features is not None else None
         with tf.GradientTape() as tape:
-            outputs = model(batch, training=True)
-            values = perceptual(outputs / 255.0, targets)
+            values = task.losses(batch)
             loss = values["total"] / replicas
         gradients = tape.gradient(loss, model.trainable_variables)
         optimizer.apply_gradients(zip(gradients, model.trainable_variables))
@@ -202,9 +224,8 @@ def _train(config: ml_collections.ConfigDict, style: np.ndarray, data_dir: str |
         step.assign_add(1)
         return {k: strategy.reduce(tf.distribute.ReduceOp.MEAN, v, axis=None) for k, v in values.items()}
 
-    metadata = {"width": config.width, "residual_blocks": config.residual_blocks, "style": style_name,
-                "image_size": config.image_size}
-    run = {"config": config.to_dict(), "style": style_name, "data": str(data_dir), "skipped_files": unreadable}
+    run = {"config": config.to_dict(), **{k: v for k, v in task.metadata.items() if k == "style"},
+           "data": str(data_dir), "skipped_files": unreadable}
     writer = tf.summary.create_file_writer(str(output_dir / "logs"))
     samples = next(iter(dataset))[:2]
     progbar = keras.utils.Progbar(config.steps - resumed_from, stateful_metrics=["step", "steps/s"]) \
@@ -214,7 +235,7 @@ def _train(config: ml_collections.ConfigDict, style: np.ndarray, data_dir: str |
 
     def save(current: int, seconds: float) -> None:
         manager.save(checkpoint_number=current)
-        transform_net.save_weights(output_dir / "model.npz", model, {**metadata, "steps": current})
+        save_weights(output_dir / "model.npz", model, {**task.metadata, "steps": current})
         record = {**run, "steps": current, "seconds_this_process": round(seconds, 1)}
         images_lib.write_atomically(run_file, lambda h, _: h.write(json.dumps(record, indent=1)), binary=False)
 
@@ -239,14 +260,13 @@ def _train(config: ml_collections.ConfigDict, style: np.ndarray, data_dir: str |
                     callback(current, last)
             if current % config.sample_every == 0:
                 with writer.as_default(step=current):
-                    stylized = model(samples, training=False)
-                    tf.summary.image("samples", tf.concat([samples, stylized], 2) / 255.0, max_outputs=2)
+                    tf.summary.image("samples", task.samples(samples) / 255.0, max_outputs=2)
             if current % config.checkpoint_every == 0 or current == config.steps:
                 save(current, time.perf_counter() - start)
             if progbar is not None:
                 rate = (current - resumed_from) / (time.perf_counter() - start)
                 progbar.update(current - resumed_from, [("step", current), ("steps/s", rate)]
-                               + [(k, float(v)) for k, v in values.items()])
+                               + [(k, float(v)) for k, v in values.items() if "/" not in k])
     finally:
         writer.flush()
     return TrainResult(current, resumed_from, last, time.perf_counter() - start, unreadable)

@@ -1,20 +1,24 @@
-"""Applying trained transform networks: ``load_model(name_or_dir)`` and image / folder transfer.
+"""Fast transfer: ``load_model(name_or_dir)`` and :func:`transfer_image` / :func:`transfer_files`,
+the one API the CLI, the notebooks, the web page and the tests call.
 
-A model is a bundled style name (``starry_night``, see :func:`bundled_models`), a folder
-written by ``tf-nst train`` (holding ``model.npz``) or an ``.npz`` file.
+A model is a bundled name (``starry_night``, ``universal``, see :func:`bundled_models`), a folder
+written by ``tf-nst train`` (holding ``model.npz``) or an ``.npz`` file. Transform networks
+(:class:`StyleModel`) carry their style; the universal model (:class:`tf_nst.universal.UniversalModel`)
+takes any painting through :class:`TransferOptions`.
 """
 from __future__ import annotations
 
 import concurrent.futures
+import dataclasses
 import sys
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Sequence
 
 import numpy as np
 import tensorflow as tf
 
 from tf_nst import images as images_lib
-from tf_nst import masks, transform_net
+from tf_nst import masks, model_files, transform_net
 from tf_nst.errors import UserError
 
 BUNDLED_DIR = Path(__file__).resolve().parent / "models"
@@ -72,67 +76,163 @@ class StyleModel:
         return f"StyleModel({self.name!r}, width={self.metadata.get('width')}, precision={self.precision!r})"
 
 
-def load_model(name_or_dir: str | Path, precision: str = "auto") -> StyleModel:
-    """Load a bundled style, a ``tf-nst train`` folder or an .npz file as a :class:`StyleModel`."""
+def load_model(name_or_dir: str | Path, precision: str = "auto", weights_dir: str | None = None):
+    """Load a bundled model, a ``tf-nst train`` folder or an .npz file: a :class:`StyleModel` for a
+    transform network, a :class:`tf_nst.universal.UniversalModel` for universal decoders (which
+    also need the VGG19 weights: ``weights_dir`` or ``$TF_NST_WEIGHTS_DIR``)."""
     if precision not in PRECISIONS:
         raise UserError(f"unknown precision {precision!r}; choose one of {', '.join(PRECISIONS)}")
     path = resolve_model_path(name_or_dir)
     precision = auto_precision() if precision == "auto" else precision
     try:
+        kind = model_files.read_metadata(path).get("kind", "transform_net")
+        if kind == "universal_decoders":
+            from tf_nst.universal import load_universal
+            return load_universal(path, precision, weights_dir)
         network, metadata = transform_net.load_weights(path, precision)
     except (OSError, ValueError, KeyError) as error:
         raise UserError(f"{path} is not a tf_nst model file ({type(error).__name__})") from None
     return StyleModel(network, metadata, precision)
 
 
-_MASK_WORKER = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="tf_nst_masks")
+PRESERVE_COLOR = ("none", "luminance", "histogram")
 
 
-def stylize_batch(model: StyleModel, batch: np.ndarray,
-                  mask_fn: Callable[[np.ndarray], np.ndarray] | None = None) -> np.ndarray:
-    """Stylize [N, H, W, 3] images (0..255); with ``mask_fn(image) -> [H, W] mask`` only inside the masks.
+@dataclasses.dataclass
+class TransferOptions:
+    """How images go through a fast model; each field is the ``tf-nst transfer`` flag of that name.
 
-    The masks are computed on a worker thread while the network runs (both release the GIL).
+    strength: 0..1. A transform network's output is mixed with the photo in pixels; the universal
+        model mixes the style's and the photo's features at every level (Li et al.'s alpha).
+    preserve_color: "none" | "luminance" (stylized brightness, the photo's colours) | "histogram"
+        (universal: the style recoloured to the photo's colour statistics first; networks: the
+        result recoloured to the photo's).
+    max_size: shrink inputs whose long side exceeds this many pixels (None = keep the size).
+    styles, style_weights, background_style, transform, style_size: the universal model's style
+        images (or :class:`tf_nst.universal.EncodedStyle`), their blend, the style for the unmasked
+        region, "wct" | "adain", and the style's long side in pixels (stroke scale).
     """
-    pending = [_MASK_WORKER.submit(mask_fn, image) for image in batch] if mask_fn is not None else None
+
+    strength: float = 1.0
+    preserve_color: str = "none"
+    max_size: int | None = None
+    styles: Sequence = ()
+    style_weights: Sequence[float] | None = None
+    background_style: object = None
+    transform: str = "wct"
+    style_size: int = 512
+
+    def check(self, model) -> "TransferOptions":
+        from tf_nst import universal
+        universal.check_strength(self.strength)
+        if self.preserve_color not in PRESERVE_COLOR:
+            raise UserError(f"unknown preserve_color {self.preserve_color!r}; choose one of {', '.join(PRESERVE_COLOR)}")
+        if self.max_size is not None and self.max_size < 16:
+            raise UserError(f"max_size must be at least 16 px, got {self.max_size}")
+        is_universal = isinstance(model, universal.UniversalModel)
+        if is_universal and not self.styles:
+            raise UserError("the universal model needs a style image (--style)")
+        if not is_universal and (self.styles or self.background_style is not None):
+            raise UserError(f"{model.name} is a single-style network; a style image needs --model=universal")
+        universal.check_style_weights(self.styles, self.style_weights)
+        return self
+
+
+def _fit(image: np.ndarray, max_size: int | None) -> np.ndarray:
+    return image if max_size is None or max(image.shape[:2]) <= max_size else images_lib.resize_long_side(image, max_size)
+
+
+def finish_network_output(stylized: np.ndarray, photo: np.ndarray, options: TransferOptions,
+                          mask: np.ndarray | None = None) -> np.ndarray:
+    """Colour preservation, strength and the mask composite applied to a transform network's output."""
+    if options.preserve_color == "luminance":
+        stylized = images_lib.combine_luminance(stylized, photo)
+    elif options.preserve_color == "histogram":
+        stylized = images_lib.match_colour_histogram(stylized, photo)
+    if options.strength < 1.0:
+        stylized = options.strength * stylized + (1.0 - options.strength) * photo
+    if mask is not None:
+        stylized = masks.composite(stylized, photo, mask)
+    return np.clip(stylized, 0.0, 255.0).astype(np.float32)
+
+
+def transfer_image(model, image: np.ndarray, options: TransferOptions = TransferOptions(),
+                   mask: np.ndarray | None = None) -> np.ndarray:
+    """One photo [H, W, 3] (0..255) through a fast model; ``mask`` ([H, W] in 0..1, the photo's
+    size after ``max_size``) restricts the style to the selected region."""
+    from tf_nst.universal import UniversalModel
+    image = _fit(image, options.max_size)
+    if isinstance(model, UniversalModel):
+        stylized = model.stylize(image, list(options.styles), options.style_weights, options.strength,
+                                 options.transform, mask=mask, background=options.background_style,
+                                 preserve_color=options.preserve_color, style_size=options.style_size)
+        # Outside the mask the features kept the photo's statistics; keep its exact pixels too.
+        return stylized if mask is None or options.background_style is not None else masks.composite(
+            stylized, image, mask)
+    return finish_network_output(model.stylize(image), image, options, mask)
+
+
+def transfer_batch(model: StyleModel, batch: np.ndarray, options: TransferOptions = TransferOptions(),
+                   mask_fn: Callable[[np.ndarray], np.ndarray] | None = None,
+                   executor: concurrent.futures.Executor | None = None) -> np.ndarray:
+    """[N, H, W, 3] photos through a transform network; ``mask_fn(image) -> [H, W] mask`` runs on
+    ``executor`` (a worker thread) while the network runs (both release the GIL)."""
+    pending = None
+    if mask_fn is not None:
+        pending = [executor.submit(mask_fn, image) for image in batch] if executor else [None] * len(batch)
     outputs = model(batch).numpy()
-    if pending is None:
-        return outputs
-    return np.stack([masks.composite(output, image, mask.result())
-                     for output, image, mask in zip(outputs, batch, pending)])
+    return np.stack([finish_network_output(output, image, options, None if pending is None else (
+        pending[index].result() if executor else mask_fn(image)))
+        for index, (output, image) in enumerate(zip(outputs, batch))])
 
 
-def transfer_files(model: StyleModel, pairs: Iterable[tuple[Path, Path]], batch_size: int = 4,
+def transfer_files(model, pairs: Iterable[tuple[Path, Path]], options: TransferOptions = TransferOptions(),
+                   batch_size: int = 4, mask_fn: Callable[[np.ndarray], np.ndarray] | None = None,
                    warn=lambda message: print(f"warning: {message}", file=sys.stderr, flush=True),
-                   mask_fn: Callable[[np.ndarray], np.ndarray] | None = None) -> tuple[list[Path], list[Path]]:
-    """Stylize each (input, output) pair, batching images of equal size; returns (written, skipped).
+                   progress: Callable[[int], None] | None = None) -> tuple[list[Path], list[Path]]:
+    """Transfer each (input, output) pair; returns (written, skipped).
 
-    An input that cannot be read is skipped with a warning; the others are still written.
-    ``mask_fn(image) -> [H, W] mask`` makes it local: only the masked part is stylized
-    (:func:`tf_nst.masks.composite`), the rest keeps the input's pixels.
+    An input that cannot be read is skipped with a warning; the others are still written. A
+    transform network takes images of equal size in batches; the universal model encodes each style
+    once for the whole set. ``mask_fn(image) -> [H, W] mask`` makes it local.
     """
+    from tf_nst.universal import UniversalModel
+    options.check(model)
     written, skipped = [], []
+    if isinstance(model, UniversalModel):
+        options = dataclasses.replace(options, styles=[model.encode_style(s, options.style_size) if isinstance(
+            s, np.ndarray) else s for s in options.styles])
+        if isinstance(options.background_style, np.ndarray):
+            options.background_style = model.encode_style(options.background_style, options.style_size)
     pending: dict[tuple[int, ...], list[tuple[np.ndarray, Path]]] = {}
 
-    def flush(shape: tuple[int, ...]) -> None:
-        group = pending.pop(shape)
-        outputs = stylize_batch(model, np.stack([image for image, _ in group]), mask_fn)
-        for output_image, (_, output_path) in zip(outputs, group):
-            images_lib.save_image(output_path, output_image)
-            written.append(output_path)
+    with concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="tf_nst_masks") as executor:
+        def flush(shape: tuple[int, ...]) -> None:
+            group = pending.pop(shape)
+            batch = np.stack([image for image, _ in group])
+            if isinstance(model, UniversalModel):
+                outputs = [transfer_image(model, image, options, mask_fn(image) if mask_fn else None)
+                           for image in batch]
+            else:
+                outputs = transfer_batch(model, batch, options, mask_fn, executor)
+            for output_image, (_, output_path) in zip(outputs, group):
+                images_lib.save_image(output_path, output_image)
+                written.append(output_path)
+                if progress is not None:
+                    progress(len(written))
 
-    for source, target in pairs:
-        try:
-            image = images_lib.load_image(source, "input")
-        except UserError as error:
-            warn(f"skipped {error}")
-            skipped.append(source)
-            continue
-        pending.setdefault(image.shape, []).append((image, target))
-        if len(pending[image.shape]) >= batch_size:
-            flush(image.shape)
-        elif sum(len(group) for group in pending.values()) >= 2 * batch_size:
-            flush(max(pending, key=lambda shape: len(pending[shape])))
-    for shape in list(pending):
-        flush(shape)
+        for source, target in pairs:
+            try:
+                image = _fit(images_lib.load_image(source, "input"), options.max_size)
+            except UserError as error:
+                warn(f"skipped {error}")
+                skipped.append(source)
+                continue
+            pending.setdefault(image.shape, []).append((image, target))
+            if len(pending[image.shape]) >= batch_size:
+                flush(image.shape)
+            elif sum(len(group) for group in pending.values()) >= 2 * batch_size:
+                flush(max(pending, key=lambda shape: len(pending[shape])))
+        for shape in list(pending):
+            flush(shape)
     return written, skipped

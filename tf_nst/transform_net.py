@@ -14,14 +14,11 @@ inputs are reflect-padded to a multiple of 4 and the output cropped back.
 """
 from __future__ import annotations
 
-import json
-
 import keras
-import numpy as np
 from keras import layers, ops
 
 from tf_nst.features import dtype_policy
-from tf_nst.images import write_atomically
+from tf_nst.model_files import read_weights
 
 #: Side lengths must be multiples of this (two stride-2 convolutions).
 SIZE_MULTIPLE = 4
@@ -94,18 +91,9 @@ def build_transform_net(width: float = 1.0, residual_blocks: int = 5, name: str 
     return keras.Model(images, outputs, name=name)
 
 
-def save_weights(path, model: keras.Model, metadata: dict, dtype: str = "float16") -> None:
-    """Write the weights (as ``dtype``) and what is needed to rebuild the network to one .npz, atomically."""
-    arrays = {f"w{index:03d}": np.asarray(w, dtype=dtype) for index, w in enumerate(model.get_weights())}
-    arrays["metadata"] = np.array(json.dumps(metadata))
-    write_atomically(path, lambda handle, _: np.savez(handle, **arrays))
-
-
 def load_weights(path, precision: str = "float32") -> tuple[keras.Model, dict]:
-    """Rebuild a network saved by :func:`save_weights`; returns ``(model, metadata)``."""
-    with np.load(path, allow_pickle=False) as data:
-        metadata = json.loads(str(data["metadata"]))
-        weights = [data[key].astype("float32") for key in sorted(k for k in data.files if k.startswith("w"))]
+    """Rebuild a network saved by :func:`tf_nst.model_files.save_weights`; returns ``(model, metadata)``."""
+    weights, metadata = read_weights(path)
     with dtype_policy(precision):
         model = build_transform_net(metadata["width"], metadata["residual_blocks"])
     model.set_weights(weights)

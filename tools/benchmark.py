@@ -42,7 +42,7 @@ def optimization_ms(preset: str, size: int, precision: str, iterations: int, **o
     import numpy as np
     from tf_nst import config as config_lib
     from tf_nst.optimize import OptimizerSettings, optimize_image
-    from tf_nst.stylize import build_perceptual_loss
+    from tf_nst.perceptual import build_perceptual_loss
 
     config = config_lib.load_config_file(str(toolkit.REPO / "configs" / f"{preset}.py"), precision=precision,
                                          **overrides)
@@ -86,7 +86,8 @@ def local_ms(model: str, size: int, spec: str, repeats: int) -> dict[str, float]
     """Median ms of the network alone, the mask alone and the whole local path, interleaved in one process."""
     import numpy as np
     from tf_nst import images, masks
-    from tf_nst.transfer import load_model, stylize_batch
+    import concurrent.futures
+    from tf_nst.transfer import TransferOptions, load_model, transfer_batch
 
     styled = load_model(model)
     photo = images.resize(images.load_image(toolkit.REPO.parent / "shared" / "data" / "people" / "images" /
@@ -98,8 +99,10 @@ def local_ms(model: str, size: int, spec: str, repeats: int) -> dict[str, float]
     def mask(image=photo):
         return masks.make_mask(image, spec)
 
+    worker = concurrent.futures.ThreadPoolExecutor(1)
+
     def local():  # as tf-nst transfer --mask does it: the mask on a worker thread while the network runs
-        return stylize_batch(styled, photo[None], mask)[0]
+        return transfer_batch(styled, photo[None], TransferOptions(), mask, worker)[0]
     steps = {"network": network, "mask": mask, "local": local}
     times = {name: [] for name in steps}
     for _ in range(2):

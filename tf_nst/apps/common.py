@@ -1,6 +1,7 @@
 """What every subcommand shares: one-line errors, quiet TensorFlow start-up, flag parsing."""
 from __future__ import annotations
 
+import math
 import os
 import signal
 import sys
@@ -49,6 +50,20 @@ def mask_request():
                           feather=FLAGS.feather, refine=FLAGS.refine, tiles=FLAGS.mask_tiles,
                           fill_holes=FLAGS.fill_holes)
     return spec, options
+
+
+def parse_blend_weights(text: str | None, count: int) -> list[float] | None:
+    if text is None:
+        return None
+    try:
+        weights = [float(part) for part in text.split(",")]
+    except ValueError:
+        raise UserError(f"--style_weights must be comma-separated numbers, got {text!r}") from None
+    if len(weights) != count:
+        raise UserError(f"--style_weights has {len(weights)} values for {count} --style images")
+    if any(math.isnan(w) or math.isinf(w) or w < 0 for w in weights) or sum(weights) <= 0:
+        raise UserError(f"--style_weights must be non-negative finite numbers with a positive sum, got {text!r}")
+    return weights
 
 
 def _last_line(error: Exception) -> str:

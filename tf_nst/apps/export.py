@@ -1,8 +1,9 @@
-"""``tf-nst export``: a trained transform network as a TF Serving SavedModel (and optional TFLite).
+"""``tf-nst export``: a trained network as a TF Serving SavedModel (and a transform network as TFLite).
 
 Examples:
   tf-nst export --model=starry_night --saved_model=serving/starry_night/1
   tf-nst export --model=models/my_style --saved_model=serving/my_style/1 --tflite=my_style.tflite
+  tf-nst export --model=universal --saved_model=serving/universal/1     # content + style + strength
 Serve it: tensorflow_model_server --rest_api_port=8501 --model_name=starry_night \\
     --model_base_path=$PWD/serving/starry_night    (then tools/serving_client.py)
 """
@@ -19,6 +20,7 @@ flags.DEFINE_string("model", "starry_night", "Bundled style name, tf-nst train f
 flags.DEFINE_string("saved_model", None, "New (or empty) SavedModel folder, e.g. serving/NAME/1.")
 flags.DEFINE_string("tflite", None, "Also write a TFLite file (float16 weights, fixed input size).")
 flags.DEFINE_list("tflite_size", ["512", "512"], "Height,width of the TFLite model's input.")
+common.define_weights_flag()
 FLAGS = flags.FLAGS
 
 
@@ -37,11 +39,18 @@ def main(argv: list[str]) -> int:
     from tf_nst import export
     from tf_nst.transfer import load_model
 
-    model = load_model(FLAGS.model, "float32")  # serving machines may lack bf16 units
+    from tf_nst.universal import UniversalModel
+
+    model = load_model(FLAGS.model, "float32", FLAGS.weights_dir)  # serving machines may lack bf16 units
+    universal = isinstance(model, UniversalModel)
+    if FLAGS.tflite and universal:
+        raise UserError("--tflite exports transform networks; serve the universal model as a SavedModel")
     if FLAGS.saved_model:
         path = export.export_saved_model(model, FLAGS.saved_model)
-        print(f"wrote SavedModel {path} (signatures: serving_default uint8 images -> stylized, "
-              f"stylize_encoded image_bytes -> png_bytes)", flush=True)
+        inputs = ("images, style, strength", "image_bytes, style_bytes, strength") if universal else (
+            "images", "image_bytes")
+        print(f"wrote SavedModel {path} (signatures: serving_default uint8 {inputs[0]} -> stylized, "
+              f"stylize_encoded {inputs[1]} -> png_bytes)", flush=True)
     if FLAGS.tflite:
         with common.quiet_stderr():  # the converter logs C++ notices on fd 2
             path = export.export_tflite(model, FLAGS.tflite, size)

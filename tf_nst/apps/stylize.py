@@ -14,7 +14,6 @@ Examples:
 """
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
 from absl import flags
@@ -44,20 +43,6 @@ common.define_weights_flag()
 FLAGS = flags.FLAGS
 
 
-def parse_blend_weights(text: str | None, count: int) -> list[float] | None:
-    if text is None:
-        return None
-    try:
-        weights = [float(part) for part in text.split(",")]
-    except ValueError:
-        raise UserError(f"--style_weights must be comma-separated numbers, got {text!r}") from None
-    if len(weights) != count:
-        raise UserError(f"--style_weights has {len(weights)} values for {count} --style images")
-    if any(math.isnan(w) or math.isinf(w) or w < 0 for w in weights) or sum(weights) <= 0:
-        raise UserError(f"--style_weights must be non-negative finite numbers with a positive sum, got {text!r}")
-    return weights
-
-
 def load_maps(config, style_count: int):
     """The --content_map / --style_map images, checked for use with the MRF loss."""
     if not FLAGS.content_map and not FLAGS.style_map:
@@ -77,7 +62,7 @@ def main(argv: list[str]) -> int:
     config = config_lib.validate(common.load_config(CONFIG))
     content = images.load_image(FLAGS.content, "content")
     styles = [images.load_image(path, "style") for path in FLAGS.style]
-    blend = parse_blend_weights(FLAGS.style_weights, len(styles))
+    blend = common.parse_blend_weights(FLAGS.style_weights, len(styles))
     content_map, style_maps = load_maps(config, len(styles))
     spec, mask_options = common.mask_request()
     if FLAGS.background_style:

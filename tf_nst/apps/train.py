@@ -1,9 +1,11 @@
-"""``tf-nst train``: train a feed-forward transform network for one style on a folder of photos.
+"""``tf-nst train``: train a network on a folder of photos — a transform network for one style, or
+the universal-style decoders (``configs/li2017_universal.py``, no style).
 
 Examples:
   tf-nst train --style=painting.jpg --data=photos/ --output=models/painting
   tf-nst train --config=configs/johnson2016.py --style=wave.jpg --data=coco/ --output=wave \\
       --config.precision=mixed_bfloat16 --config.steps=20000
+  tf-nst train --config=configs/li2017_universal.py --data=photos/ --output=models/universal
 Running the same command again resumes from the newest checkpoint in --output.
 Watch it with: tensorboard --logdir=MODEL_DIR/logs
 """
@@ -21,9 +23,9 @@ from tf_nst.errors import UserError
 
 _DEFAULT_CONFIG = str(Path(__file__).resolve().parent.parent / "default_training_config.py")
 CONFIG = config_flags.DEFINE_config_file(
-    "config", _DEFAULT_CONFIG, "Training config (configs/johnson2016.py, configs/huang2021_local_residual.py); "
-    "override fields as --config.FIELD=VALUE.", lock_config=True)
-flags.DEFINE_string("style", None, "Style image.", required=True)
+    "config", _DEFAULT_CONFIG, "Training config (configs/johnson2016.py, configs/huang2021_local_residual.py, "
+    "configs/li2017_universal.py); override fields as --config.FIELD=VALUE.", lock_config=True)
+flags.DEFINE_multi_string("style", [], "Style image (a transform network takes one; decoders none).")
 flags.DEFINE_string("data", None, "Folder of training photos (searched recursively).", required=True)
 flags.DEFINE_string("output", None, "Model folder: model.npz, run.json, checkpoints/, logs/.", required=True)
 flags.DEFINE_integer("logical_cpus", 0, "Split the CPU into this many logical devices (to run "
@@ -34,16 +36,17 @@ FLAGS = flags.FLAGS
 
 def main(argv: list[str]) -> int:
     config = config_lib.validate_training(common.load_config(CONFIG))
-    style = images.load_image(FLAGS.style, "style")
+    styles = [images.load_image(path, "style") for path in FLAGS.style]
     output = Path(FLAGS.output)
     if output.exists() and not output.is_dir():
         raise UserError(f"--output must be a folder, {output} is a file")
     common.start_tensorflow(logical_cpus=FLAGS.logical_cpus)
     from tf_nst.training import train
 
-    print(f"training {config.width}x transform network on {FLAGS.data} for {FLAGS.style} "
+    what = f"for {', '.join(FLAGS.style)}" if FLAGS.style else "(photos only)"
+    print(f"training a {config.kind.split('_')[0]} network, width {config.width}, on {FLAGS.data} {what} "
           f"({config.steps} steps, batch {config.batch_size}, {config.precision}, {config.strategy})", flush=True)
-    result = train(config, style, FLAGS.data, output, FLAGS.weights_dir, style_name=Path(FLAGS.style).stem)
+    result = train(config, FLAGS.data, output, styles, [Path(p).stem for p in FLAGS.style], FLAGS.weights_dir)
     losses = ", ".join(f"{k} {v:.4g}" for k, v in result.losses.items())
     print(f"wrote {output / 'model.npz'} at step {result.step} ({result.seconds:.0f}s this run); {losses}", flush=True)
     return 0

@@ -1,11 +1,13 @@
-"""``tf-nst transfer``: stylize photos in milliseconds with a trained transform network.
+"""``tf-nst transfer``: stylize photos in milliseconds with a trained network, or with any painting.
 
 Examples:
   tf-nst transfer --model=starry_night --input=photo.jpg --output=out.jpg
   tf-nst transfer --model=models/my_style --input=photos/ --output=stylized/   # a whole folder
-  tf-nst transfer --model=starry_night --input=photo.jpg --output=out.jpg \
+  tf-nst transfer --style=painting.jpg --input=photo.jpg --output=out.jpg --strength=0.8   # any painting
+  tf-nst transfer --style=a.jpg --style=b.jpg --style_weights=0.7,0.3 --input=photos/ --output=out/
+  tf-nst transfer --model=starry_night --input=photo.jpg --output=out.jpg \\
       --mask=deeplabv3:person --region=background     # rapid local: keep the people, restyle the rest
-Bundled models: see tf_nst.transfer.bundled_models(); --model also takes a tf-nst train folder.
+  tf-nst transfer --list_models                       # every bundled and found model
 """
 from __future__ import annotations
 
@@ -19,9 +21,20 @@ from tf_nst import images
 from tf_nst.apps import common
 from tf_nst.errors import UserError
 
-flags.DEFINE_string("model", "starry_night", "Bundled style name, tf-nst train folder or .npz file.")
-flags.DEFINE_string("input", None, "Image file or folder of images.", required=True)
-flags.DEFINE_string("output", None, "Output image file, or folder when --input is a folder.", required=True)
+flags.DEFINE_string("model", "starry_night", "Bundled model name, tf-nst train folder or .npz file "
+                    "(with --style the default is the bundled universal model).")
+flags.DEFINE_string("input", None, "Image file or folder of images.")
+flags.DEFINE_string("output", None, "Output image file, or folder when --input is a folder.")
+flags.DEFINE_multi_string("style", [], "Any painting as the style (universal model); repeat to blend.")
+flags.DEFINE_string("style_weights", None, "Comma-separated blend weights, one per --style.")
+flags.DEFINE_string("background_style", None, "With --mask: the style of the unselected region (universal).")
+flags.DEFINE_float("strength", 1.0, "0 = the photo, 1 = fully stylized.")
+flags.DEFINE_enum("preserve_color", "none", ["none", "luminance", "histogram"],
+                  "Keep the photo's colours: luminance transfer, or colour-statistics matching.")
+flags.DEFINE_integer("max_size", None, "Shrink inputs whose long side is larger than this (pixels).")
+flags.DEFINE_integer("style_size", 512, "Long side of the style image in pixels (stroke scale, universal).")
+flags.DEFINE_enum("transform", "wct", ["wct", "adain"], "Feature transform of the universal model.")
+flags.DEFINE_bool("list_models", False, "Print every bundled and found model, one name per line, and exit.")
 flags.DEFINE_enum("precision", "auto", ["auto", "float32", "mixed_bfloat16"],
                   "auto = bf16 on CPUs with AMX/AVX512-BF16, else float32.")
 flags.DEFINE_integer("batch_size", 4, "Images of equal size stylized together.", lower_bound=1)
@@ -45,31 +58,69 @@ def _folder_pairs(source: Path, target: Path) -> list[tuple[Path, Path]]:
     return pairs
 
 
+def _options(model_name: str):
+    """The TransferOptions from the flags, checked before TensorFlow starts."""
+    from tf_nst.transfer import TransferOptions
+    from tf_nst.universal import MIN_STYLE_SIZE, check_strength
+    check_strength(FLAGS.strength)
+    styles = [images.load_image(path, "style") for path in FLAGS.style]
+    background = images.load_image(FLAGS.background_style, "background style") if FLAGS.background_style else None
+    for path, style in zip(FLAGS.style + [FLAGS.background_style], styles + [background]):
+        if style is not None and min(style.shape[:2]) < MIN_STYLE_SIZE:
+            raise UserError(f"style {path} is {style.shape[1]}x{style.shape[0]} px; it needs at least "
+                            f"{MIN_STYLE_SIZE} px on each side")
+    if FLAGS.style_weights is not None and not styles:
+        raise UserError("--style_weights goes with --style")
+    if background is not None and FLAGS.mask is None:
+        raise UserError("--background_style needs --mask to say where the two styles go")
+    if FLAGS.max_size is not None and FLAGS.max_size < 16:
+        raise UserError(f"--max_size must be at least 16, got {FLAGS.max_size}")
+    if FLAGS.style_size < MIN_STYLE_SIZE:
+        raise UserError(f"--style_size must be at least {MIN_STYLE_SIZE}, got {FLAGS.style_size}")
+    if styles and model_name != "universal" and not Path(model_name).exists():
+        raise UserError(f"--style needs the universal model, not --model={model_name}")
+    return TransferOptions(strength=FLAGS.strength, preserve_color=FLAGS.preserve_color, max_size=FLAGS.max_size,
+                           styles=styles, style_weights=common.parse_blend_weights(FLAGS.style_weights, len(styles)),
+                           background_style=background, transform=FLAGS.transform, style_size=FLAGS.style_size)
+
+
 def main(argv: list[str]) -> int:
-    spec, options = common.mask_request()
+    if FLAGS.list_models:
+        from tf_nst.transfer import bundled_models
+        print("\n".join(bundled_models()), flush=True)
+        return 0
+    if not FLAGS.input or not FLAGS.output:
+        raise UserError("give --input and --output (or --list_models)")
+    model_name = "universal" if FLAGS.style and not FLAGS["model"].present else FLAGS.model
+    options = _options(model_name)
+    spec, mask_options = common.mask_request()
     source, target = Path(FLAGS.input), Path(FLAGS.output)
     if not source.exists():
         raise UserError(f"input not found: {source}")
+    inputs = [source, spec and spec.path, *FLAGS.style, FLAGS.background_style]
     if source.is_dir():
         pairs = _folder_pairs(source, target)
+        for _, output in pairs:
+            images.refuse_overwriting_inputs(output, inputs)
     else:
-        pairs = [(source, images.check_output_path(target, [source, spec and spec.path]))]
+        pairs = [(source, images.check_output_path(target, inputs))]
         images.load_image(source, "input")  # a single bad input is an error, not a skip
     common.start_tensorflow()
     from tf_nst.transfer import load_model, transfer_files
 
-    model = load_model(FLAGS.model, FLAGS.precision)
+    model = load_model(model_name, FLAGS.precision, FLAGS.weights_dir)
+    options.check(model)
     mask_fn = None
     if spec is not None:
         from tf_nst import masks
 
         def mask_fn(image):
-            return masks.make_mask(image, spec, options, FLAGS.weights_dir)
+            return masks.make_mask(image, spec, mask_options, FLAGS.weights_dir)
     start = time.perf_counter()
-    written, skipped = transfer_files(model, pairs, FLAGS.batch_size, mask_fn=mask_fn)
+    written, skipped = transfer_files(model, pairs, options, FLAGS.batch_size, mask_fn)
     seconds = time.perf_counter() - start
     where = written[0] if len(pairs) == 1 else target
-    local = f", {options.region} of {FLAGS.mask}" if spec is not None else ""
+    local = f", {mask_options.region} of {FLAGS.mask}" if spec is not None else ""
     print(f"wrote {len(written)} image(s) to {where} with {model.name} ({model.precision}{local}) in {seconds:.2f}s"
           + (f"; skipped {len(skipped)} unreadable file(s)" if skipped else ""), flush=True)
     return common.EXIT_FAILED if not written else 0

@@ -1,0 +1,200 @@
+"""Universal (arbitrary-style) transfer: any painting as the style in one forward pass per level.
+
+Li et al. 2017: a fixed VGG19 encoder and decoders trained only to reconstruct photos
+(:mod:`tf_nst.decoders`, ``configs/li2017_universal.py``). For each level of the cascade, deep to
+shallow, the current image is encoded to that level, its features are transformed towards the
+style's statistics (:mod:`tf_nst.feature_transforms`: WCT or AdaIN, by ``strength``), and the
+level's decoder turns them into the next image. The style's statistics at every level come from
+one encoder pass and are reused for every content image.
+
+    model = tf_nst.load_model("universal")
+    out = model(content_batch, style_batch, strength=0.8)        # float32 [N, H, W, 3] 0..255
+    style = model.encode_style(painting)                          # reuse for many photos
+    image = model.stylize(photo, [style], strength=0.8, transform="wct")
+"""
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+import tensorflow as tf
+
+from tf_nst import feature_transforms as ft
+from tf_nst import images as images_lib
+from tf_nst import masks as masks_lib
+from tf_nst.decoders import build_decoder_set
+from tf_nst.errors import UserError
+from tf_nst.features import FeatureExtractor, dtype_policy
+from tf_nst.model_files import read_weights
+
+#: The default cascade (deep to shallow) and transform, chosen by time and quality (README).
+DEFAULT_LEVELS = ("relu4_1", "relu3_1", "relu2_1", "relu1_1")
+DEFAULT_TRANSFORM = "wct"
+DEFAULT_STYLE_SIZE = 512
+MIN_STYLE_SIZE = 64
+PRESERVE_COLOR = ("none", "luminance", "histogram")
+#: How many pixels one feature of each level spans (VGG19 pools before relu2_1, relu3_1, relu4_1, relu5_1).
+STRIDES = {"relu1_1": 1, "relu2_1": 2, "relu3_1": 4, "relu4_1": 8, "relu5_1": 16}
+
+
+@dataclasses.dataclass
+class EncodedStyle:
+    """A style image's feature statistics per level (from :meth:`UniversalModel.encode_style`)."""
+
+    stats: dict[str, ft.StyleStats]
+    image: np.ndarray  # the style image as encoded (resized), float32 0..255
+
+
+def check_strength(strength: float) -> None:
+    if not isinstance(strength, (int, float)) or not 0.0 <= strength <= 1.0:
+        raise UserError(f"strength must be a number from 0 to 1, got {strength!r}")
+
+
+def check_style_weights(styles: Sequence, weights: Sequence[float] | None) -> list[float]:
+    """The blend weights for ``styles`` (equal if None); one-line errors for a mismatch or bad value."""
+    if weights is None:
+        return [1.0] * len(styles)
+    weights = list(weights)
+    if len(weights) != len(styles):
+        raise UserError(f"{len(weights)} style weights for {len(styles)} styles")
+    if any(not np.isfinite(w) or w < 0 for w in weights) or sum(weights) <= 0:
+        raise UserError(f"style weights must be non-negative and not all zero, got {weights}")
+    return weights
+
+
+class UniversalModel:
+    """VGG19 encoder + reconstruction decoders; call on (content, style) batches."""
+
+    def __init__(self, decoder_set, metadata: dict, precision: str, weights_dir: str | None = None):
+        self.metadata, self.precision, self.name = metadata, precision, "universal"
+        self.levels = tuple(metadata["levels"])
+        self.decoders = {level: decoder_set.get_layer(f"decoder_{level}") for level in self.levels}
+        self.encoders = {level: FeatureExtractor("vgg19", [level], precision, weights_dir) for level in self.levels}
+        self.style_encoder = FeatureExtractor("vgg19", self.levels, precision, weights_dir)
+        self._stage = {level: tf.function(self._make_stage(level), reduce_retracing=True) for level in self.levels}
+        self._stage_masked = {level: self._make_stage(level) for level in self.levels}
+
+    def _make_stage(self, level: str):
+        """encode to ``level`` -> transform -> decode, for one image [1, H, W, 3] (one graph per level)."""
+        def stage(image, mean, covariance, covariance_sqrt, strength, kind, mask=None, outside=None):
+            features = self.encoders[level](image)[level][0]
+            stats = ft.StyleStats(mean, covariance, covariance_sqrt)
+            features = ft.transform(features, stats, strength, kind, mask, outside)
+            decoded = tf.cast(self.decoders[level](features[None], training=False), tf.float32)
+            return tf.clip_by_value(decoded, 0.0, 255.0)
+        return stage
+
+    def check_levels(self, levels: Sequence[str]) -> tuple[str, ...]:
+        missing = [level for level in levels if level not in self.levels]
+        if missing or not levels:
+            raise UserError(f"no decoder for level(s) {', '.join(missing) or '(none given)'}; "
+                            f"this model has {', '.join(self.levels)}")
+        return tuple(levels)
+
+    def encode_style(self, style: np.ndarray, style_size: int | None = DEFAULT_STYLE_SIZE) -> EncodedStyle:
+        """Statistics of ``style`` ([H, W, 3] 0..255) at every level; ``style_size`` sets its long side."""
+        if min(style.shape[:2]) < MIN_STYLE_SIZE:
+            raise UserError(f"the style image is {style.shape[1]}x{style.shape[0]} px; it needs at least "
+                            f"{MIN_STYLE_SIZE} px on each side")
+        if style_size is not None:
+            if style_size < MIN_STYLE_SIZE:
+                raise UserError(f"style size must be at least {MIN_STYLE_SIZE} px, got {style_size}")
+            style = images_lib.resize_long_side(style, style_size)
+        features = self.style_encoder(tf.constant(style[None]))
+        return EncodedStyle({level: ft.style_stats(features[level][0]) for level in self.levels}, style)
+
+    def stylize(self, content: np.ndarray, styles: Sequence[EncodedStyle | np.ndarray],
+                style_weights: Sequence[float] | None = None, strength: float = 1.0,
+                transform: str = DEFAULT_TRANSFORM, levels: Sequence[str] = DEFAULT_LEVELS,
+                mask: np.ndarray | None = None, background: EncodedStyle | np.ndarray | None = None,
+                preserve_color: str = "none", style_size: int | None = DEFAULT_STYLE_SIZE) -> np.ndarray:
+        """One content image [H, W, 3] 0..255 in the blended style(s), same size.
+
+        ``mask`` ([H, W] in 0..1): only the selected region takes the style; the rest keeps the
+        content, or takes ``background`` (a second style) if given.
+        """
+        check_strength(strength)
+        if transform not in ft.TRANSFORMS:
+            raise UserError(f"unknown transform {transform!r}; choose one of {', '.join(ft.TRANSFORMS)}")
+        if preserve_color not in PRESERVE_COLOR:
+            raise UserError(f"unknown preserve_color {preserve_color!r}; choose one of {', '.join(PRESERVE_COLOR)}")
+        levels = self.check_levels(levels)
+        weights = check_style_weights(styles, style_weights)
+        if not styles:
+            raise UserError("at least one style is needed")
+        if mask is not None and mask.shape != content.shape[:2]:
+            raise UserError(f"the mask is {mask.shape[1]}x{mask.shape[0]} px, the content {content.shape[1]}x"
+                            f"{content.shape[0]} px")
+
+        def encoded(style):
+            if isinstance(style, EncodedStyle):
+                return style
+            if preserve_color == "histogram":
+                style = images_lib.match_colour_histogram(style, content)
+            return self.encode_style(style, style_size)
+
+        encoded_styles = [encoded(style) for style in styles]
+        outside = encoded(background) if background is not None else None
+        # Reflect-pad to a multiple of the deepest level's stride so every decoder returns the same size.
+        height, width = content.shape[:2]
+        stride = max(STRIDES[level] for level in levels)
+        pad = ((0, -height % stride), (0, -width % stride))
+        image = tf.constant(np.pad(content, pad + ((0, 0),), mode="reflect")[None], tf.float32)
+        padded_mask = None if mask is None else np.pad(mask, pad, mode="edge")
+        for level in levels:
+            stats = ft.blend_stats([s.stats[level] for s in encoded_styles], weights)
+            args = (image, stats.mean, stats.covariance, stats.covariance_sqrt, tf.constant(float(strength)),
+                    transform)
+            if mask is None:
+                image = self._stage[level](*args)
+            else:
+                size = (image.shape[1] // STRIDES[level], image.shape[2] // STRIDES[level])
+                image = self._stage_masked[level](*args, tf.constant(masks_lib.resize_mask(padded_mask, *size)),
+                                                  outside.stats[level] if outside is not None else None)
+        image = image[0, :height, :width].numpy()
+        if preserve_color == "luminance":
+            image = images_lib.combine_luminance(image, content)
+        return image.astype(np.float32)
+
+    def stylize_tensor(self, content: tf.Tensor, style: tf.Tensor, strength: tf.Tensor,
+                       transform: str = DEFAULT_TRANSFORM, levels: Sequence[str] = DEFAULT_LEVELS,
+                       style_size: int = DEFAULT_STYLE_SIZE) -> tf.Tensor:
+        """The same cascade in TensorFlow ops only (for SavedModels): content [H, W, 3] and style
+        [h, w, 3] float32 0..255, strength a scalar -> [H, W, 3]."""
+        shape = tf.cast(tf.shape(style)[:2], tf.float32)
+        style = tf.image.resize(style, tf.cast(tf.round(shape * style_size / tf.reduce_max(shape)), tf.int32),
+                                antialias=True)
+        features = self.style_encoder(style[None])
+        stride = max(STRIDES[level] for level in levels)
+        height, width = tf.shape(content)[0], tf.shape(content)[1]
+        image = tf.pad(content, [[0, -height % stride], [0, -width % stride], [0, 0]], mode="REFLECT")[None]
+        for level in levels:
+            stats = ft.style_stats(features[level][0])
+            image = self._stage[level](image, stats.mean, stats.covariance, stats.covariance_sqrt, strength, transform)
+        return image[0, :height, :width]
+
+    def __call__(self, contents, styles, strength: float = 1.0) -> tf.Tensor:
+        """Stylize each content image [N, H, W, 3] with the style of the same index ([N, h, w, 3],
+        or one style [1, h, w, 3] for all) at the default settings; float32 0..255."""
+        check_strength(strength)
+        contents = tf.convert_to_tensor(contents, tf.float32)
+        styles = tf.convert_to_tensor(styles, tf.float32)
+        if styles.shape[0] not in (1, contents.shape[0]):
+            raise UserError(f"{styles.shape[0]} styles for {contents.shape[0]} content images")
+        strength = tf.constant(float(strength))
+        return tf.stack([self.stylize_tensor(content, styles[0 if styles.shape[0] == 1 else index], strength)
+                         for index, content in enumerate(tf.unstack(contents))])
+
+    def __repr__(self) -> str:
+        return f"UniversalModel(levels={self.levels}, width={self.metadata.get('width')}, precision={self.precision!r})"
+
+
+def load_universal(path: str | Path, precision: str, weights_dir: str | None = None) -> UniversalModel:
+    """The decoders in ``path`` (written by ``tf-nst train --config=configs/li2017_universal.py``)."""
+    weights, metadata = read_weights(path)
+    with dtype_policy(precision):
+        decoder_set = build_decoder_set(tuple(metadata["levels"]), metadata["width"])
+    decoder_set.set_weights(weights)
+    return UniversalModel(decoder_set, metadata, precision, weights_dir)
