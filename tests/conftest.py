@@ -21,6 +21,9 @@ def pytest_sessionstart(session):
     if missing:
         pytest.exit(f"TF_NST_WEIGHTS_DIR={folder!r} lacks {', '.join(missing)}: the tests need the real "
                     "weights (e.g. TF_NST_WEIGHTS_DIR=../shared/models)", returncode=3)
+    # Given relative to where pytest was started (as the README does); the subprocesses and notebooks
+    # the tests start in other folders must see the same folder.
+    os.environ["TF_NST_WEIGHTS_DIR"] = str(Path(folder).resolve())
 
 
 @pytest.fixture(scope="session")

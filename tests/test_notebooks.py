@@ -35,7 +35,7 @@ def test_global_local_mrf_notebook(tmp_path):
 
 
 def test_fast_style_notebook(tmp_path):
-    data = REPO.parent / "shared" / "data" / "train" / "kodak24"
+    data = REPO.parent / "shared" / "data" / "train" / "bsds500_val"
     notebook = execute("fast_style.ipynb", f"DATA_DIR = {str(data)!r}\nSTYLE = None\nSTEPS = 8\nIMAGE_SIZE = 64\n"
                        "WIDTH = 0.25\nPRECISION = 'mixed_bfloat16'", tmp_path)
     text = "".join(str(o.get("text", "")) for c in notebook.cells if c.cell_type == "code" for o in c.get("outputs", []))

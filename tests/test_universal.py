@@ -93,7 +93,7 @@ def test_strength_zero_returns_the_decoders_reconstruction_of_the_content(model)
     from tf_nst import images
     content = images.resize_long_side(images.load_image(CONTENT / "chicago.jpg"), 96)
     style = images.load_image(STYLES / "wave.jpg")
-    out = model.stylize(content, [style], strength=0.0, style_size=128)
+    out = model.transfer(content, [style], strength=0.0, style_size=128)
     image = content
     for level in ("relu4_1", "relu3_1", "relu2_1", "relu1_1"):  # the default cascade, by hand
         stride = 8

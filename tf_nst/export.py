@@ -97,7 +97,7 @@ def _universal_archive(model) -> keras.export.ExportArchive:
 
     def stylize_uint8(images: tf.Tensor, style: tf.Tensor, strength: tf.Tensor) -> dict[str, tf.Tensor]:
         def one(content, style_image, alpha):
-            return _to_uint8(model.stylize_tensor(tf.cast(content, tf.float32), tf.cast(style_image, tf.float32),
+            return _to_uint8(model.transfer_tensor(tf.cast(content, tf.float32), tf.cast(style_image, tf.float32),
                                                   alpha))
         return {"stylized": pairs(images, style, check_strength(strength), one)}
 
@@ -106,7 +106,7 @@ def _universal_archive(model) -> keras.export.ExportArchive:
             return tf.cast(tf.io.decode_image(encoded, channels=3, expand_animations=False), tf.float32)
 
         def one(content, style_image, alpha):
-            return tf.io.encode_png(_to_uint8(model.stylize_tensor(decode(content), decode(style_image), alpha)))
+            return tf.io.encode_png(_to_uint8(model.transfer_tensor(decode(content), decode(style_image), alpha)))
         return {"png_bytes": pairs(image_bytes, style_bytes, check_strength(strength), one)}
 
     archive = keras.export.ExportArchive()

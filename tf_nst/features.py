@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import random
 import re
 
 import keras
@@ -58,7 +59,8 @@ def layer_aliases(backbone: str) -> dict[str, str]:
 
 @functools.lru_cache(maxsize=None)
 def _layer_names(backbone: str) -> tuple[str, ...]:
-    model = _APPLICATIONS[backbone][0](include_top=False, weights=None, input_shape=(None, None, 3))
+    with python_random_preserved():
+        model = _APPLICATIONS[backbone][0](include_top=False, weights=None, input_shape=(None, None, 3))
     return tuple(layer.name for layer in model.layers[1:])  # no clear_session: it would drop a tf.distribute scope
 
 
@@ -75,23 +77,45 @@ def resolve_layer(backbone: str, name: str) -> str:
 
 
 @contextlib.contextmanager
+def python_random_preserved(seed: int | None = None):
+    """Keras initializers without a seed draw one from Python's ``random``, so building a model
+    moves the caller's generator: give it back as it was (after seeding it for the block, if asked)."""
+    state = random.getstate()
+    if seed is not None:
+        random.seed(seed)
+    try:
+        yield
+    finally:
+        random.setstate(state)
+
+
+@contextlib.contextmanager
 def dtype_policy(precision: str):
-    """Build Keras layers under ``precision`` ("float32" | "mixed_bfloat16"), then restore the policy."""
+    """Build Keras layers under ``precision`` ("float32" | "mixed_bfloat16"), then restore the policy
+    (and the Python random state the layers' initializers drew from)."""
     if precision not in PRECISIONS:
         raise UserError(f"unknown precision {precision!r}; choose one of {', '.join(PRECISIONS)}")
     previous = keras.config.dtype_policy()
     keras.config.set_dtype_policy(precision)
     try:
-        yield
+        with python_random_preserved():
+            yield
     finally:
         keras.config.set_dtype_policy(previous)
 
 
-@functools.lru_cache(maxsize=None)
 def load_backbone(backbone: str, precision: str = "float32", weights_dir: str | None = None) -> keras.Model:
-    """The frozen ImageNet backbone (no classifier), built under the given dtype policy."""
+    """The frozen ImageNet backbone (no classifier), built under the given dtype policy.
+
+    Cached per weights file: the folder (``weights_dir`` or ``$TF_NST_WEIGHTS_DIR``) is looked up on
+    every call, so a change of the variable between calls loads the other file.
+    """
     check_backbone(backbone)
-    weights = weights_lib.backbone_weights(backbone, weights_dir)
+    return _load_backbone(backbone, precision, weights_lib.backbone_weights(backbone, weights_dir))
+
+
+@functools.lru_cache(maxsize=None)
+def _load_backbone(backbone: str, precision: str, weights: str) -> keras.Model:
     with dtype_policy(precision):
         try:
             model = _APPLICATIONS[backbone][0](include_top=False, weights=weights, input_shape=(None, None, 3))

@@ -21,11 +21,12 @@ os.umask(_UMASK)
 _SIXTEEN_BIT_MODES = {"I;16", "I;16B", "I;16L", "I;16N", "I"}
 
 
-def load_image(path: str | os.PathLike, what: str = "image") -> np.ndarray:
+def load_image(path: str | os.PathLike, what: str = "image", max_pixels: int = MAX_PIXELS) -> np.ndarray:
     """Decode any common image file to RGB float32 [H, W, 3] in 0..255.
 
     Grayscale, palette, RGBA, 16-bit and CMYK files are converted; EXIF rotation is applied.
-    Every failure raises :class:`UserError` with a one-line message naming the file.
+    Files of more than ``max_pixels`` pixels are refused before they are decoded (decompression
+    bombs). Every failure raises :class:`UserError` with a one-line message naming the file.
     """
     path = Path(path)
     if not path.exists():
@@ -34,16 +35,18 @@ def load_image(path: str | os.PathLike, what: str = "image") -> np.ndarray:
         raise UserError(f"{what} path is a directory, expected an image file: {path}")
     if path.stat().st_size == 0:
         raise UserError(f"{what} file is empty (0 bytes): {path}")
-    Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+    too_large = UserError(f"{what} is too large to decode safely (limit {max_pixels:,} pixels): {path}")
     try:
         with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # our own limit decides
             with Image.open(path) as image:
+                if image.size[0] * image.size[1] > max_pixels:
+                    raise too_large
                 image.load()
                 image = ImageOps.exif_transpose(image)
                 return _to_rgb_array(image)
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise UserError(f"{what} is too large to decode safely (limit {MAX_PIXELS:,} pixels): {path}") from None
+    except Image.DecompressionBombError:  # beyond twice Pillow's own limit
+        raise too_large from None
     except Image.UnidentifiedImageError:
         raise UserError(f"{what} is not a readable image: {path}") from None
     except (OSError, SyntaxError, ValueError) as error:

@@ -51,8 +51,13 @@ def stylize(content: np.ndarray, styles: Sequence[np.ndarray], config: ml_collec
             callback: Callable[[int, np.ndarray, dict], None] | None = None,
             verbose: bool = True, content_map: np.ndarray | None = None,
             style_maps: Sequence[np.ndarray] | None = None,
-            style_regions: Sequence[np.ndarray] | None = None) -> StylizeResult:
+            style_regions: Sequence[np.ndarray] | None = None, mask: np.ndarray | None = None,
+            background_style: np.ndarray | None = None) -> StylizeResult:
     """Stylize ``content`` with ``styles`` (blended by ``style_blend``) following ``config``.
+
+    Local transfer: with ``mask`` ([H, W] in 0..1, the content's size) only the selected region
+    changes (the result is composited over the photo); with ``mask`` and ``background_style``,
+    ``styles[0]`` is matched inside the mask and ``background_style`` outside, in one optimization.
 
     ``content_map`` and ``style_maps`` (one per style): colour-coded annotation images that
     restrict the MRF patch matching to regions of the same colour (neural-doodle).
@@ -63,6 +68,17 @@ def stylize(content: np.ndarray, styles: Sequence[np.ndarray], config: ml_collec
     config_lib.validate(config)
     if style_blend is not None and len(style_blend) != len(styles):
         raise ValueError(f"{len(style_blend)} style weights for {len(styles)} styles")
+    if background_style is not None:
+        if mask is None or len(styles) != 1 or style_regions is not None:
+            raise UserError("a background style needs a mask and exactly one style for the selected region")
+        styles, style_regions = [styles[0], background_style], [mask, 1.0 - mask]
+    elif mask is not None:
+        if mask.shape != content.shape[:2]:
+            raise UserError("the mask must have the content image's size")
+        result = stylize(content, styles, config, style_blend, weights_dir, callback, verbose, content_map,
+                         style_maps, style_regions)
+        result.image = masks.composite_resized(result.image, content, mask)
+        return result
     original_content = content
     if config.preserve_color == "luminance":
         styles = [images_lib.match_luminance(style, content) for style in styles]

@@ -17,7 +17,6 @@ import contextlib
 import dataclasses
 import fcntl
 import json
-import random
 import time
 from pathlib import Path
 from typing import Callable, Sequence
@@ -30,6 +29,7 @@ import tensorflow as tf
 from tf_nst import config as config_lib
 from tf_nst import images as images_lib
 from tf_nst.errors import UserError
+from tf_nst.features import python_random_preserved
 from tf_nst.model_files import save_weights
 from tf_nst.training_tasks import make_task
 
@@ -84,18 +84,6 @@ def image_dataset(paths: list[str], image_size: int, batch_size: int, seed: int)
     dataset = tf.data.Dataset.zip(dataset, seeds).map(lambda image, pair: _random_crop(image, image_size, pair),
                                                       num_parallel_calls=tf.data.AUTOTUNE)
     return dataset.batch(batch_size, drop_remainder=True).prefetch(tf.data.AUTOTUNE)
-
-
-@contextlib.contextmanager
-def seeded_initializers(seed: int):
-    """Keras initializers without a seed draw one from Python's ``random``: seed it for the block,
-    then give the caller back the generator state it had."""
-    state = random.getstate()
-    random.seed(seed)
-    try:
-        yield
-    finally:
-        random.setstate(state)
 
 
 def learning_rate(config: ml_collections.ConfigDict):
@@ -191,7 +179,7 @@ def _train(config: ml_collections.ConfigDict, task, data_dir: str | Path, output
     if verbose:
         print(f"{type(strategy).__name__} with {replicas} replica(s), {len(paths)} training images", flush=True)
     with strategy.scope():
-        with seeded_initializers(config.seed):
+        with python_random_preserved(config.seed):
             model = task.build()
         optimizer = keras.optimizers.Adam(learning_rate(config))
         optimizer.build(model.trainable_variables)

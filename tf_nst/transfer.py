@@ -68,7 +68,7 @@ class StyleModel:
     def __call__(self, images: tf.Tensor | np.ndarray) -> tf.Tensor:
         return self._apply(tf.convert_to_tensor(images, tf.float32))
 
-    def stylize(self, image: np.ndarray) -> np.ndarray:
+    def transfer(self, image: np.ndarray) -> np.ndarray:
         """One [H, W, 3] image in 0..255 -> its stylized version, same size."""
         return self(image[None])[0].numpy()
 
@@ -163,13 +163,13 @@ def transfer_image(model, image: np.ndarray, options: TransferOptions = Transfer
     from tf_nst.universal import UniversalModel
     image = _fit(image, options.max_size)
     if isinstance(model, UniversalModel):
-        stylized = model.stylize(image, list(options.styles), options.style_weights, options.strength,
+        stylized = model.transfer(image, list(options.styles), options.style_weights, options.strength,
                                  options.transform, mask=mask, background=options.background_style,
                                  preserve_color=options.preserve_color, style_size=options.style_size)
         # Outside the mask the features kept the photo's statistics; keep its exact pixels too.
         return stylized if mask is None or options.background_style is not None else masks.composite(
             stylized, image, mask)
-    return finish_network_output(model.stylize(image), image, options, mask)
+    return finish_network_output(model.transfer(image), image, options, mask)
 
 
 def transfer_batch(model: StyleModel, batch: np.ndarray, options: TransferOptions = TransferOptions(),

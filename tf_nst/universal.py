@@ -10,7 +10,7 @@ one encoder pass and are reused for every content image.
     model = tf_nst.load_model("universal")
     out = model(content_batch, style_batch, strength=0.8)        # float32 [N, H, W, 3] 0..255
     style = model.encode_style(painting)                          # reuse for many photos
-    image = model.stylize(photo, [style], strength=0.8, transform="wct")
+    image = model.transfer(photo, [style], strength=0.8, transform="wct")
 """
 from __future__ import annotations
 
@@ -105,7 +105,7 @@ class UniversalModel:
         features = self.style_encoder(tf.constant(style[None]))
         return EncodedStyle({level: ft.style_stats(features[level][0]) for level in self.levels}, style)
 
-    def stylize(self, content: np.ndarray, styles: Sequence[EncodedStyle | np.ndarray],
+    def transfer(self, content: np.ndarray, styles: Sequence[EncodedStyle | np.ndarray],
                 style_weights: Sequence[float] | None = None, strength: float = 1.0,
                 transform: str = DEFAULT_TRANSFORM, levels: Sequence[str] = DEFAULT_LEVELS,
                 mask: np.ndarray | None = None, background: EncodedStyle | np.ndarray | None = None,
@@ -158,7 +158,7 @@ class UniversalModel:
             image = images_lib.combine_luminance(image, content)
         return image.astype(np.float32)
 
-    def stylize_tensor(self, content: tf.Tensor, style: tf.Tensor, strength: tf.Tensor,
+    def transfer_tensor(self, content: tf.Tensor, style: tf.Tensor, strength: tf.Tensor,
                        transform: str = DEFAULT_TRANSFORM, levels: Sequence[str] = DEFAULT_LEVELS,
                        style_size: int = DEFAULT_STYLE_SIZE) -> tf.Tensor:
         """The same cascade in TensorFlow ops only (for SavedModels): content [H, W, 3] and style
@@ -184,7 +184,7 @@ class UniversalModel:
         if styles.shape[0] not in (1, contents.shape[0]):
             raise UserError(f"{styles.shape[0]} styles for {contents.shape[0]} content images")
         strength = tf.constant(float(strength))
-        return tf.stack([self.stylize_tensor(content, styles[0 if styles.shape[0] == 1 else index], strength)
+        return tf.stack([self.transfer_tensor(content, styles[0 if styles.shape[0] == 1 else index], strength)
                          for index, content in enumerate(tf.unstack(contents))])
 
     def __repr__(self) -> str:

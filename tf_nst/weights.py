@@ -20,9 +20,10 @@ WEIGHT_FILES = {
 
 
 def weights_directory(weights_dir: str | None = None) -> Path | None:
-    """The folder to take weight files from, or None to use Keras downloads."""
+    """The folder to take weight files from (absolute: a relative one is taken from the current
+    directory), or None to use Keras downloads."""
     folder = weights_dir or os.environ.get(ENV_VAR) or None
-    return Path(folder) if folder else None
+    return Path(folder).expanduser().absolute() if folder else None
 
 
 def resolve_file(file_name: str, weights_dir: str | None = None) -> Path | None:
@@ -43,7 +44,7 @@ def resolve_file(file_name: str, weights_dir: str | None = None) -> Path | None:
 def backbone_weights(backbone: str, weights_dir: str | None = None) -> str:
     """The ``weights=`` argument for ``keras.applications``: a file path or ``"imagenet"``."""
     path = resolve_file(WEIGHT_FILES[backbone], weights_dir)
-    return str(path) if path is not None else "imagenet"
+    return str(path.resolve()) if path is not None else "imagenet"
 
 
 def describe_load_failure(backbone: str, weights: str, error: Exception) -> UserError:

@@ -31,7 +31,7 @@ def main(_):
     for name in FLAGS.models or bundled_models():
         model = load_model(name)
         style = images.load_image(toolkit.SHARED_DATA / "styles" / f"{model.metadata['style']}.jpg")
-        reports = [metrics.evaluate(model.stylize(photo), photo, style) for photo in photos.values()]
+        reports = [metrics.evaluate(model.transfer(photo), photo, style) for photo in photos.values()]
         pairs = [(r["gram_ratio_to_content"], r["ssim_luminance"]) for r in reports]
         ratio, ssim = np.mean(pairs, axis=0)
         print(f"| `{name}` | {model.metadata.get('steps', '?')} | " +

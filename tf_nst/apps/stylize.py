@@ -86,17 +86,15 @@ def main(argv: list[str]) -> int:
         if config.save_every and step % config.save_every == 0:
             images.save_image(output.with_name(f"{output.stem}_step{step}{output.suffix}"), image)
 
-    mask = regions = None
+    mask = None
     if spec is not None:
         from tf_nst import masks
         mask = masks.make_mask(content, spec, mask_options, FLAGS.weights_dir)
-        regions = [mask, 1.0 - mask] if FLAGS.background_style else None
+    background = styles.pop() if FLAGS.background_style else None
     print(f"stylizing {FLAGS.content} with {', '.join(FLAGS.style)} ({config.backbone}, {config.optimizer}, "
           f"{config.precision})", flush=True)
     result = stylize(content, styles, config, blend, FLAGS.weights_dir, callback=save_intermediate,
-                     content_map=content_map, style_maps=style_maps, style_regions=regions)
-    if mask is not None and regions is None:
-        result.image = masks.composite_resized(result.image, content, mask)
+                     content_map=content_map, style_maps=style_maps, mask=mask, background_style=background)
     images.save_image(output, result.image)
     reporting.write_history(companions["history"], result.history, config=config.to_dict(),
                             content=FLAGS.content, styles=FLAGS.style, style_weights=blend,

@@ -1,0 +1,88 @@
+"""What a new maintainer's review found: wrong-kind configs, hidden global state, the weights folder."""
+from __future__ import annotations
+
+import os
+import random
+import threading
+
+import numpy as np
+import pytest
+
+from conftest import DATA, REPO, run_cli
+
+
+@pytest.mark.parametrize("command, config, kind", [
+    ("train", "gatys2016.py", "'optimization' config, for tf-nst stylize"),
+    ("stylize", "johnson2016.py", "'transform_training' config, for tf-nst train"),
+    ("stylize", "li2017_universal.py", "'decoder_training' config, for tf-nst train"),
+])
+def test_a_config_of_the_wrong_kind_is_one_line_naming_its_command(tmp_path, command, config, kind):
+    args = [f"--config={REPO / 'configs' / config}", f"--style={DATA / 'styles' / 'wave.jpg'}"]
+    args += ([f"--data={DATA / 'train'}", f"--output={tmp_path / 'model'}"] if command == "train" else
+             [f"--content={DATA / 'content' / 'chicago.jpg'}", f"--output={tmp_path / 'out.png'}"])
+    result = run_cli(command, *args)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines()[-1].startswith(f"tf-nst {command}: error: this is a {kind}")
+    assert "Traceback" not in result.stderr and not any(tmp_path.iterdir())
+
+
+def global_state() -> dict:
+    import keras
+    import tensorflow as tf
+    from PIL import Image
+    from tensorflow.python.eager import context
+    return {"python random": random.getstate(), "numpy random": str(np.random.get_state()),
+            "tf global seed": context.global_seed(), "keras policy": keras.config.dtype_policy().name,
+            "pil limit": Image.MAX_IMAGE_PIXELS, "threads": threading.active_count(),
+            "umask": os.umask(os.umask(0o22)), "tf generator": tf.random.get_global_generator().state.numpy().tolist()}
+
+
+def test_library_calls_leave_the_process_as_they_found_it(tmp_path):
+    import tf_nst
+    from tf_nst import config, images
+    from tf_nst.stylize import stylize
+    from tf_nst.training import train
+    from tf_nst.transfer import TransferOptions, transfer_files
+    before = global_state()
+    photo = images.load_image(DATA / "content" / "chicago.jpg")
+    style = images.load_image(DATA / "styles" / "wave.jpg")
+    cfg = config.base_config()
+    cfg.image_size, cfg.steps, cfg.precision, cfg.init = 48, 2, "mixed_bfloat16", "noise"
+    stylize(photo, [style], cfg, verbose=False)
+    training = config.training_config()
+    training.update({"image_size": 32, "batch_size": 2, "width": 0.25, "steps": 2, "log_every": 1,
+                     "checkpoint_every": 2, "sample_every": 2})
+    train(training, DATA / "train" / "bsds500_val", tmp_path / "model", [style], verbose=False)
+    model = tf_nst.load_model("wave")
+    transfer_files(model, [(DATA / "content" / "stata.jpg", tmp_path / "out.png")], TransferOptions(max_size=64),
+                   mask_fn=lambda image: np.ones(image.shape[:2], np.float32))
+    assert global_state() == before
+
+
+def test_training_is_reproducible_from_its_seed_without_global_seeds(tmp_path):
+    from tf_nst import config, images, model_files
+    from tf_nst.training import train
+    style = images.load_image(DATA / "styles" / "wave.jpg")
+    cfg = config.training_config()
+    cfg.update({"image_size": 32, "batch_size": 2, "width": 0.25, "steps": 2, "log_every": 1, "checkpoint_every": 2,
+                "sample_every": 2})
+    weights = []
+    for run in ("a", "b"):
+        random.seed(len(run) * 1000 + ord(run))  # whatever the caller's global state
+        train(cfg, DATA / "train" / "bsds500_val", tmp_path / run, [style], verbose=False)
+        weights.append(model_files.read_weights(tmp_path / run / "model.npz")[0])
+    for a, b in zip(*weights):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_weights_folder_is_read_on_every_call_and_resolved_to_an_absolute_path(tmp_path, monkeypatch):
+    from tf_nst import features, weights
+    from tf_nst.errors import UserError
+    real = os.environ["TF_NST_WEIGHTS_DIR"]
+    assert os.path.isabs(real)  # the test session resolved the README's relative ../shared/models
+    features.load_backbone("vgg16", "float32")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("TF_NST_WEIGHTS_DIR", "elsewhere")
+    assert weights.weights_directory() == tmp_path / "elsewhere"
+    with pytest.raises(UserError, match="vgg16_notop.h5 not found in"):
+        features.load_backbone("vgg16", "float32")  # not the cached model of the other folder
