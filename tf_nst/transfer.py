@@ -26,8 +26,24 @@ PRECISIONS = ("auto", "float32", "mixed_bfloat16")
 
 
 def bundled_models() -> list[str]:
-    """Names of the style models shipped inside the package."""
+    """Names of the models shipped inside the package (transform networks and ``universal``)."""
     return sorted(path.stem for path in BUNDLED_DIR.glob("*.npz"))
+
+
+def find_models(models_dir: str | Path | None = None) -> dict[str, Path]:
+    """Every bundled model, then every model found in ``models_dir`` (``tf-nst train`` folders holding
+    model.npz, and .npz files), by name; a found model never hides a bundled one of the same name."""
+    found = {name: BUNDLED_DIR / f"{name}.npz" for name in bundled_models()}
+    if models_dir is not None:
+        folder = Path(models_dir)
+        if not folder.is_dir():
+            raise UserError(f"models folder not found: {folder}")
+        for path in sorted(folder.iterdir()):
+            candidate = path / "model.npz" if path.is_dir() else path
+            name = path.name if path.is_dir() else path.stem
+            if candidate.is_file() and candidate.suffix == ".npz" and name not in found:
+                found[name] = candidate
+    return found
 
 
 def resolve_model_path(name_or_dir: str | Path) -> Path:

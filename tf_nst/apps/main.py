@@ -7,8 +7,9 @@ import sys
 SUBCOMMANDS = {
     "stylize": "optimization-based style transfer (Gatys et al.) from a config preset",
     "evaluate": "print Gram distance to a style, content distance and SSIM as JSON",
-    "train": "train a feed-forward transform network for one style on a folder of photos",
-    "transfer": "stylize an image or a folder in milliseconds with a trained (or bundled) network",
+    "train": "train a transform network for one style, or the universal decoders, on a folder of photos",
+    "transfer": "stylize an image or a folder in milliseconds with a bundled or trained network, or any painting",
+    "sheet": "one photo through every bundled and found model, on one labelled contact sheet",
     "segment": "write a DeepLabV3 / selfie / file mask (foreground or background) for local style transfer",
     "export": "write a trained network as a TF Serving SavedModel (uint8 and PNG-bytes signatures) / TFLite",
 }

@@ -35,6 +35,8 @@ flags.DEFINE_integer("max_size", None, "Shrink inputs whose long side is larger 
 flags.DEFINE_integer("style_size", 512, "Long side of the style image in pixels (stroke scale, universal).")
 flags.DEFINE_enum("transform", "wct", ["wct", "adain"], "Feature transform of the universal model.")
 flags.DEFINE_bool("list_models", False, "Print every bundled and found model, one name per line, and exit.")
+flags.DEFINE_string("models_dir", None, "A folder of trained models (tf-nst train folders, .npz files): "
+                    "--model takes their names, --list_models lists them.")
 flags.DEFINE_enum("precision", "auto", ["auto", "float32", "mixed_bfloat16"],
                   "auto = bf16 on CPUs with AMX/AVX512-BF16, else float32.")
 flags.DEFINE_integer("batch_size", 4, "Images of equal size stylized together.", lower_bound=1)
@@ -85,13 +87,15 @@ def _options(model_name: str):
 
 
 def main(argv: list[str]) -> int:
+    from tf_nst.transfer import find_models
+    models = find_models(FLAGS.models_dir)
     if FLAGS.list_models:
-        from tf_nst.transfer import bundled_models
-        print("\n".join(bundled_models()), flush=True)
+        print("\n".join(models), flush=True)
         return 0
     if not FLAGS.input or not FLAGS.output:
         raise UserError("give --input and --output (or --list_models)")
     model_name = "universal" if FLAGS.style and not FLAGS["model"].present else FLAGS.model
+    model_path = models.get(model_name, model_name)
     options = _options(model_name)
     spec, mask_options = common.mask_request()
     source, target = Path(FLAGS.input), Path(FLAGS.output)
@@ -108,7 +112,7 @@ def main(argv: list[str]) -> int:
     common.start_tensorflow()
     from tf_nst.transfer import load_model, transfer_files
 
-    model = load_model(model_name, FLAGS.precision, FLAGS.weights_dir)
+    model = load_model(model_path, FLAGS.precision, FLAGS.weights_dir)
     options.check(model)
     mask_fn = None
     if spec is not None:
