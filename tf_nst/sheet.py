@@ -39,8 +39,9 @@ def model_sheet(photo: np.ndarray, models_dir: str | Path | None = None, tile: i
     from tf_nst.universal import UniversalModel
     small = images_lib.resize_long_side(photo, tile) if max(photo.shape[:2]) > tile else photo
     tiles = [("photo", small)]
-    for name, path in find_models(models_dir).items():
-        model = load_model(path, precision, weights_dir)
+    models = find_models(models_dir)
+    for name in sorted(models, key=lambda n: n == "universal"):  # the networks, then the paintings
+        model = load_model(models[name], precision, weights_dir)
         if isinstance(model, UniversalModel):
             for painting, painting_path in paintings.items():
                 style = images_lib.load_image(painting_path, "painting")

@@ -74,6 +74,12 @@ class UniversalModel:
         self.encoders = {level: FeatureExtractor("vgg19", [level], precision, weights_dir) for level in self.levels}
         self.style_encoder = FeatureExtractor("vgg19", self.levels, precision, weights_dir)
         self._stage = {level: tf.function(self._make_stage(level), reduce_retracing=True) for level in self.levels}
+        self._style_moments = tf.function(self._moments, reduce_retracing=True)
+
+    def _moments(self, image: tf.Tensor) -> dict[str, tuple[tf.Tensor, tf.Tensor]]:
+        """level -> (mean, covariance) of one image [1, H, W, 3]'s features, from one encoder pass."""
+        stats = {level: ft.style_stats(features[0]) for level, features in self.style_encoder(image).items()}
+        return {level: (s.mean, s.covariance) for level, s in stats.items()}
         self._stage_masked = {level: self._make_stage(level) for level in self.levels}
 
     def _make_stage(self, level: str):
@@ -102,8 +108,8 @@ class UniversalModel:
             if style_size < MIN_STYLE_SIZE:
                 raise UserError(f"style size must be at least {MIN_STYLE_SIZE} px, got {style_size}")
             style = images_lib.resize_long_side(style, style_size)
-        features = self.style_encoder(tf.constant(style[None]))
-        return EncodedStyle({level: ft.style_stats(features[level][0]) for level in self.levels}, style)
+        moments = self._style_moments(tf.constant(style[None], tf.float32))
+        return EncodedStyle({level: ft.StyleStats(*moments[level]) for level in self.levels}, style)
 
     def transfer(self, content: np.ndarray, styles: Sequence[EncodedStyle | np.ndarray],
                 style_weights: Sequence[float] | None = None, strength: float = 1.0,

