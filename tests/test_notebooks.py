@@ -55,3 +55,18 @@ def test_local_style_notebook(tmp_path):
         assert label in text, text
     kept = float(text.split("mean |change| on the person pixels ")[1].split()[0])
     assert kept == 0.0  # where the mask is 0 the photo's pixels are kept exactly
+
+
+def test_arbitrary_style_notebook(tmp_path):
+    photo = REPO.parent / "shared" / "data" / "people" / "images" / "000000000036.jpg"
+    notebook = execute("arbitrary_style.ipynb", f"PHOTO = None\nPEOPLE_PHOTO = {str(photo)!r}\nSTYLE = None\n"
+                       "SECOND_STYLE = None\nSIZE = 96\nSTYLE_SIZE = 96\nSTRENGTHS = (0.0, 1.0)\nTRANSFORM = 'wct'",
+                       tmp_path)
+    outputs = [o for c in notebook.cells if c.cell_type == "code" for o in c.get("outputs", [])]
+    text = "".join(str(o.get("text", "")) for o in outputs)
+    assert sum(o.get("output_type") == "display_data" and "image/png" in o.get("data", {}) for o in outputs) == 3
+    changes = {line.split(" mean")[0]: float(line.split()[-1]) for line in text.splitlines() if "from photo" in line}
+    assert set(changes) == {"blend (1.0, 0.0)", "blend (0.5, 0.5)", "blend (0.0, 1.0)", "photo colours"}, text
+    assert min(changes.values()) > 5  # each is a stylization, not the photo
+    kept = float(text.split("person pixels: mean |change| ")[1].split()[0])
+    assert kept == 0.0

@@ -145,3 +145,18 @@ def test_bad_universal_input_is_one_line_and_writes_nothing(tmp_path, args, mess
     lines = result.stderr.strip().splitlines()
     assert lines[-1].startswith("tf-nst transfer: error:") and message in lines[-1], result.stderr[-500:]
     assert "Traceback" not in result.stderr and not output.exists()
+
+
+def test_a_mask_restyles_only_its_region_or_gives_each_region_its_own_style(model):
+    from tf_nst import images
+    from tf_nst.transfer import TransferOptions, transfer_image
+    photo = images.resize_long_side(images.load_image(CONTENT / "golden_gate.jpg"), 128)
+    mask = np.zeros(photo.shape[:2], np.float32)
+    mask[:, : photo.shape[1] // 2] = 1.0
+    scream, lilies = (images.load_image(STYLES / name) for name in ("the_scream.jpg", "monet_water_lilies_1919.jpg"))
+    left = transfer_image(model, photo, TransferOptions(styles=[scream], style_size=128), mask=mask)
+    np.testing.assert_array_equal(left[mask == 0], photo[mask == 0])
+    assert np.abs(left - photo)[mask == 1].mean() > 10
+    both = transfer_image(model, photo, TransferOptions(styles=[scream], background_style=lilies, style_size=128),
+                          mask=mask)
+    assert np.abs(both - photo)[mask == 0].mean() > 10 and np.abs(both - left)[mask == 0].mean() > 10

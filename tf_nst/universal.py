@@ -74,13 +74,13 @@ class UniversalModel:
         self.encoders = {level: FeatureExtractor("vgg19", [level], precision, weights_dir) for level in self.levels}
         self.style_encoder = FeatureExtractor("vgg19", self.levels, precision, weights_dir)
         self._stage = {level: tf.function(self._make_stage(level), reduce_retracing=True) for level in self.levels}
+        self._stage_masked = {level: self._make_stage(level) for level in self.levels}  # eager: rare, varied
         self._style_moments = tf.function(self._moments, reduce_retracing=True)
 
     def _moments(self, image: tf.Tensor) -> dict[str, tuple[tf.Tensor, tf.Tensor]]:
         """level -> (mean, covariance) of one image [1, H, W, 3]'s features, from one encoder pass."""
         stats = {level: ft.style_stats(features[0]) for level, features in self.style_encoder(image).items()}
         return {level: (s.mean, s.covariance) for level, s in stats.items()}
-        self._stage_masked = {level: self._make_stage(level) for level in self.levels}
 
     def _make_stage(self, level: str):
         """encode to ``level`` -> transform -> decode, for one image [1, H, W, 3] (one graph per level)."""
