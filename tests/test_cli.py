@@ -112,6 +112,11 @@ def test_odd_image_formats_just_work(tmp_path):
                          "--output", str(tmp_path / f"{content}.out.png"), "--config.steps=2",
                          "--config.image_size=48", "--config.optimizer=adam")
         assert result.returncode == 0, result.stderr[-2000:]
+        out = np.asarray(Image.open(tmp_path / f"{content}.out.png").convert("RGB"), np.float32)
+        source = rgb if content == "cmyk.jpg" else np.repeat(rgb[..., :1], 3, axis=-1)  # what was written
+        source = np.asarray(Image.fromarray(source).resize((48, 36)), np.float32)
+        assert out.shape == (36, 48, 3)  # decoded at the file's own size and orientation
+        assert np.abs(out - source).mean() < 40  # two Adam steps from the decoded photo, not from garbage
 
 
 def test_no_argument_main_job_uses_bundled_example(tmp_path):

@@ -145,7 +145,9 @@ def test_segment_cli_writes_an_8bit_mask_and_overlay(tmp_path):
         mask = np.asarray(written)
     assert set(np.unique(mask)) == {0, 255}
     assert pooled_iou([(mask < 128, truth(PHOTO))]) > 0.75  # background selected: the person is 0
-    assert (tmp_path / "o.jpg").is_file()
+    overlay, photo = images.load_image(tmp_path / "o.jpg"), images.load_image(PHOTO)
+    tint = np.abs(overlay - photo).mean(axis=-1)
+    assert tint[mask == 255].mean() > 20 > 3 > tint[mask == 0].mean()  # the selection is tinted, the rest not
 
 
 @pytest.mark.parametrize("flags, message", [

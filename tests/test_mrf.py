@@ -1,6 +1,8 @@
 """Local (MRF) patch loss, its fusion with the Gram loss, and semantic guidance."""
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -124,7 +126,9 @@ def test_semantic_maps_through_the_cli(tmp_path):
                      "--config.image_size=64", "--config.steps=5", "--config.scales=(1.0,)",
                      "--config.mrf_rotations=(0.0,)", "--config.mrf_scales=(1.0,)")
     assert result.returncode == 0, result.stderr
-    assert (tmp_path / "doodle.png").exists()
+    assert max(images.load_image(tmp_path / "doodle.png").shape[:2]) == 64
+    history = json.loads((tmp_path / "doodle.json").read_text())["history"]
+    assert history[-1]["mrf"] < history[0]["mrf"], (history[0], history[-1])  # the guided patch loss acts
     half = run_cli("stylize", "--config=configs/li_wand_mrf.py", f"--content_map={styles / 'doodle_monet_sem.png'}",
                    f"--output={tmp_path / 'x.png'}")
     assert half.returncode == 2 and "needs both --content_map and --style_map" in half.stderr

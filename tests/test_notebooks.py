@@ -19,7 +19,8 @@ def execute(name: str, parameters: str, tmp_path) -> nbformat.NotebookNode:
 
 def test_quickstart_notebook(tmp_path):
     notebook = execute("quickstart.ipynb", "STEPS = 3\nIMAGE_SIZE = 64\nPRECISION = 'float32'", tmp_path)
-    assert (tmp_path / "stylized.png").exists()
+    from PIL import Image
+    assert max(Image.open(tmp_path / "stylized.png").size) == 64
     outputs = [o for c in notebook.cells if c.cell_type == "code" for o in c.get("outputs", [])]
     assert any(o.get("output_type") == "display_data" and "image/png" in o.get("data", {}) for o in outputs)
     assert any("gram_distance" in str(o.get("data", {}).get("text/plain", "")) for o in outputs)
