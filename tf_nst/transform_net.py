@@ -11,8 +11,15 @@ of the 17 convolutions (pytorch/examples) cost 12-14 % of the time per image on 
 
 The model takes float32 RGB [N, H, W, 3] in 0..255 of any size and returns the same shape:
 inputs are reflect-padded to a multiple of 4 and the output cropped back.
+
+With ``num_styles`` > 0 it is Dumoulin et al.'s multi-style network ("A Learned Representation for
+Artistic Style", ICLR 2017): every normalization is a :class:`ConditionalInstanceNorm` with one
+scale and shift per style, and the model takes a second input, ``style_weights`` [N, num_styles]
+(one-hot for one style, any convex combination for a blend).
 """
 from __future__ import annotations
+
+import functools
 
 import keras
 from keras import layers, ops
@@ -52,49 +59,88 @@ class CropLike(layers.Layer):
 
 
 
-def _conv(x, filters: int, kernel: int, stride: int = 1, name: str = "", norm: bool = True, relu: bool = True):
+@keras.saving.register_keras_serializable(package="tf_nst")
+class ConditionalInstanceNorm(layers.Layer):
+    """Instance normalization whose scale and shift are ``style_weights @ table`` (one row per style).
+
+    Statistics in float32 whatever the compute dtype; a one-hot weight row selects its style's
+    parameters exactly.
+    """
+
+    def __init__(self, num_styles: int, epsilon: float = 1e-5, **kwargs):
+        super().__init__(**kwargs)
+        self.num_styles, self.epsilon = num_styles, epsilon
+
+    def build(self, x_shape, style_weights_shape=None):
+        channels = x_shape[-1]
+        self.gamma = self.add_weight(shape=(self.num_styles, channels), initializer="ones", name="gamma")
+        self.beta = self.add_weight(shape=(self.num_styles, channels), initializer="zeros", name="beta")
+
+    def call(self, x, style_weights):
+        values = ops.cast(x, "float32")
+        mean = ops.mean(values, axis=(1, 2), keepdims=True)
+        variance = ops.var(values, axis=(1, 2), keepdims=True)
+        normalized = (values - mean) * ops.rsqrt(variance + self.epsilon)
+        weights = ops.cast(style_weights, "float32")
+        gamma = ops.matmul(weights, ops.cast(self.gamma, "float32"))[:, None, None, :]
+        beta = ops.matmul(weights, ops.cast(self.beta, "float32"))[:, None, None, :]
+        return ops.cast(normalized * gamma + beta, x.dtype)
+
+    def get_config(self):
+        return {**super().get_config(), "num_styles": self.num_styles, "epsilon": self.epsilon}
+
+
+def _conv(x, filters: int, kernel: int, stride: int = 1, name: str = "", norm: bool = True, relu: bool = True,
+          style_weights=None):
     x = layers.Conv2D(filters, kernel, strides=stride, padding="same", name=f"{name}_conv")(x)
-    if norm:
+    if norm and style_weights is not None:
+        x = ConditionalInstanceNorm(style_weights.shape[-1], name=f"{name}_norm")(x, style_weights)
+    elif norm:
         x = layers.GroupNormalization(groups=-1, epsilon=1e-5, name=f"{name}_norm")(x)
     if relu:
         x = layers.ReLU(name=f"{name}_relu")(x)
     return x
 
 
-def _residual(x, filters: int, name: str):
-    y = _conv(x, filters, 3, name=f"{name}a")
-    y = _conv(y, filters, 3, name=f"{name}b", relu=False)
+def _residual(x, filters: int, name: str, style_weights=None):
+    y = _conv(x, filters, 3, name=f"{name}a", style_weights=style_weights)
+    y = _conv(y, filters, 3, name=f"{name}b", relu=False, style_weights=style_weights)
     return layers.Add(name=f"{name}_add")([x, y])
 
 
-def build_transform_net(width: float = 1.0, residual_blocks: int = 5, name: str = "transform_net") -> keras.Model:
-    """The transform network; ``width`` multiplies the 32/64/128 channel counts."""
+def build_transform_net(width: float = 1.0, residual_blocks: int = 5, name: str = "transform_net",
+                        num_styles: int = 0) -> keras.Model:
+    """The transform network; ``width`` multiplies the 32/64/128 channel counts; ``num_styles`` > 0
+    makes it the conditional multi-style network (inputs: images, style_weights)."""
     if not 0 < width <= 4:
         raise ValueError(f"width must be in (0, 4], got {width}")
     c1, c2, c3 = (max(4, int(round(base * width))) for base in (32, 64, 128))
     images = keras.Input((None, None, 3), name="images")
+    style_weights = keras.Input((num_styles,), name="style_weights") if num_styles else None
+    conv = functools.partial(_conv, style_weights=style_weights)
     x = layers.Rescaling(1.0 / 127.5, offset=-1.0, name="to_unit_range")(images)
     x = PadToMultiple(SIZE_MULTIPLE, name="pad_to_multiple")(x)
-    x = _conv(x, c1, 9, name="in")
-    x = _conv(x, c2, 3, 2, name="down1")
-    x = _conv(x, c3, 3, 2, name="down2")
+    x = conv(x, c1, 9, name="in")
+    x = conv(x, c2, 3, 2, name="down1")
+    x = conv(x, c3, 3, 2, name="down2")
     for index in range(1, residual_blocks + 1):
-        x = _residual(x, c3, name=f"res{index}")
+        x = _residual(x, c3, name=f"res{index}", style_weights=style_weights)
     x = layers.UpSampling2D(2, interpolation="nearest", name="up1_resize")(x)
-    x = _conv(x, c2, 3, name="up1")
+    x = conv(x, c2, 3, name="up1")
     x = layers.UpSampling2D(2, interpolation="nearest", name="up2_resize")(x)
-    x = _conv(x, c1, 3, name="up2")
-    x = _conv(x, 3, 9, name="out", norm=False, relu=False)
+    x = conv(x, c1, 3, name="up2")
+    x = conv(x, 3, 9, name="out", norm=False, relu=False)
     x = layers.Activation("sigmoid", dtype="float32", name="sigmoid")(x)
     x = layers.Rescaling(255.0, dtype="float32", name="to_pixels")(x)
     outputs = CropLike(dtype="float32", name="crop_to_input")(x, images)
-    return keras.Model(images, outputs, name=name)
+    return keras.Model([images, style_weights] if num_styles else images, outputs, name=name)
 
 
 def load_weights(path, precision: str = "float32") -> tuple[keras.Model, dict]:
     """Rebuild a network saved by :func:`tf_nst.model_files.save_weights`; returns ``(model, metadata)``."""
     weights, metadata = read_weights(path)
     with dtype_policy(precision):
-        model = build_transform_net(metadata["width"], metadata["residual_blocks"])
+        model = build_transform_net(metadata["width"], metadata["residual_blocks"],
+                                    num_styles=len(metadata.get("styles", ())))
     model.set_weights(weights)
     return model, metadata

@@ -1,0 +1,35 @@
+"""The conditional (multi-style) transform network: per-style normalization tables, exact blends."""
+from __future__ import annotations
+
+import numpy as np
+
+
+def test_blend_weights_one_zero_equal_the_first_style_exactly_and_mixtures_differ():
+    from tf_nst import transform_net
+    model = transform_net.build_transform_net(0.25, 2, num_styles=3)
+    rng = np.random.default_rng(0)
+    for layer in model.layers:  # distinct per-style scales and shifts, as after training
+        if isinstance(layer, transform_net.ConditionalInstanceNorm):
+            layer.gamma.assign(rng.uniform(0.5, 1.5, layer.gamma.shape).astype(np.float32))
+            layer.beta.assign(rng.normal(0, 0.5, layer.beta.shape).astype(np.float32))
+    images = rng.uniform(0, 255, (2, 37, 53, 3)).astype(np.float32)
+    one_hot = [np.tile(np.eye(3, dtype=np.float32)[i], (2, 1)) for i in range(3)]
+    outputs = [model([images, weights]).numpy() for weights in one_hot]
+    assert outputs[0].shape == images.shape
+    blend = model([images, np.tile(np.array([1.0, 0.0, 0.0], np.float32), (2, 1))]).numpy()
+    np.testing.assert_array_equal(blend, outputs[0])
+    half = model([images, np.tile(np.array([0.5, 0.5, 0.0], np.float32), (2, 1))]).numpy()
+    assert np.abs(outputs[0] - outputs[1]).mean() > 1.0
+    assert min(np.abs(half - outputs[0]).mean(), np.abs(half - outputs[1]).mean()) > 0.1
+
+
+def test_a_multistyle_network_round_trips_through_its_weight_file(tmp_path):
+    from tf_nst import model_files, transform_net
+    model = transform_net.build_transform_net(0.25, 1, num_styles=2)
+    model_files.save_weights(tmp_path / "m.npz", model, {"width": 0.25, "residual_blocks": 1, "styles": ["a", "b"]},
+                             dtype="float32")
+    loaded, metadata = transform_net.load_weights(tmp_path / "m.npz")
+    images = np.random.default_rng(1).uniform(0, 255, (1, 32, 32, 3)).astype(np.float32)
+    weights = np.array([[0.3, 0.7]], np.float32)
+    np.testing.assert_array_equal(loaded([images, weights]).numpy(), model([images, weights]).numpy())
+    assert metadata["styles"] == ["a", "b"]
