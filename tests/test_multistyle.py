@@ -33,3 +33,21 @@ def test_a_multistyle_network_round_trips_through_its_weight_file(tmp_path):
     weights = np.array([[0.3, 0.7]], np.float32)
     np.testing.assert_array_equal(loaded([images, weights]).numpy(), model([images, weights]).numpy())
     assert metadata["styles"] == ["a", "b"]
+
+
+def test_training_three_styles_lowers_each_styles_loss(tmp_path):
+    from conftest import DATA, REPO
+    from tf_nst import config, images
+    from tf_nst.training import train
+    names = ("wave", "the_scream", "udnie")
+    styles = [images.load_image(DATA / "styles" / f"{name}.jpg") for name in names]
+    cfg = config.load_config_file(str(REPO / "configs" / "johnson2016.py"), image_size=64, batch_size=2, width=0.25,
+                                  steps=60, learning_rate=3e-3, log_every=6, checkpoint_every=60, sample_every=60,
+                                  precision="mixed_bfloat16")
+    records = []
+    result = train(cfg, DATA / "train" / "bsds500_val", tmp_path, styles, names, verbose=False,
+                   callback=lambda step, losses: records.append(losses))
+    assert result.step == 60 and len(records) == 10
+    for name in names:  # each logged value is that style's mean over the interval (round robin)
+        first, last = records[0][f"style/{name}"], records[-1][f"style/{name}"]
+        assert last < 0.7 * first, (name, first, last)

@@ -102,6 +102,12 @@ class GramStyleLoss:
         self.form = form
         self.target_grams: dict[str, tf.Tensor] = {}
         self.regions: list[tuple[tf.Tensor, dict[str, tf.Tensor]]] = []  # (mask [1, H, W, 1], target Grams)
+        self.stacked_grams: dict[str, tf.Tensor] = {}  # [S, C, C] per layer: one target per style
+
+    def set_stacked_targets(self, style_features: Sequence[Mapping[str, tf.Tensor]]) -> None:
+        """One target per style, chosen per call by ``style_index`` (multi-style network training)."""
+        self.stacked_grams = {layer: tf.concat([gram_matrix(f[layer]) for f in style_features], 0)
+                              for layer in self.layer_weights}
 
     def set_targets(self, style_features: Sequence[Mapping[str, tf.Tensor]],
                     blend_weights: Sequence[float] | None = None) -> None:
@@ -119,7 +125,11 @@ class GramStyleLoss:
                          {layer: gram_matrix(f[layer]) for layer in self.layer_weights})
                         for f, mask in zip(style_features, masks)]
 
-    def __call__(self, features: Mapping[str, tf.Tensor]) -> tf.Tensor:
+    def __call__(self, features: Mapping[str, tf.Tensor], style_index: tf.Tensor | None = None) -> tf.Tensor:
+        if style_index is not None:
+            return tf.add_n([weight * gram_loss(gram_matrix(features[layer]),
+                                                tf.gather(self.stacked_grams[layer], style_index)[None], self.form)
+                             for layer, weight in self.layer_weights.items()])
         if self.regions:
             return tf.add_n([weight * gram_loss(guided_gram_matrix(features[layer], guide_at(mask, features[layer])),
                                                 targets[layer], self.form)
@@ -161,8 +171,9 @@ class PerceptualLoss:
                 if hasattr(loss, "refresh"):
                     loss.refresh(features)
 
-    def __call__(self, images01: tf.Tensor,
-                 content_targets: Mapping[str, tf.Tensor] | None = None) -> dict[str, tf.Tensor]:
+    def __call__(self, images01: tf.Tensor, content_targets: Mapping[str, tf.Tensor] | None = None,
+                 style_index: tf.Tensor | None = None) -> dict[str, tf.Tensor]:
+        """``style_index`` picks one of the stacked style targets (:meth:`GramStyleLoss.set_stacked_targets`)."""
         features = self.extractor(images01 * 255.0)
         values = {}
         for name, (weight, loss) in self.terms.items():
@@ -170,6 +181,8 @@ class PerceptualLoss:
                 values[name] = weight * loss(images01)
             elif content_targets is not None and isinstance(loss, ContentLoss):
                 values[name] = weight * loss(features, content_targets)
+            elif style_index is not None and isinstance(loss, GramStyleLoss):
+                values[name] = weight * loss(features, style_index)
             else:
                 values[name] = weight * loss(features)
         values["total"] = tf.add_n(list(values.values())) if values else tf.constant(0.0)

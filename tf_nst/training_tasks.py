@@ -6,6 +6,8 @@ that the network can be rebuilt (``metadata``).
 
 * :class:`TransformTask` — a feed-forward transform network for one style (Johnson et al. 2016),
   perceptual loss on a fixed VGG.
+* :class:`MultiStyleTask` — one conditional network for several styles (Dumoulin et al. 2017), each
+  batch taking the next style in turn.
 * :class:`DecoderTask` — universal-style decoders (Li et al. 2017): reconstruct each photo from
   its VGG19 features at every level, pixel + feature loss, no style images at all.
 """
@@ -34,7 +36,7 @@ class TransformTask:
     def __init__(self, config: ml_collections.ConfigDict, styles: Sequence[np.ndarray],
                  style_names: Sequence[str], weights_dir: str | None):
         if len(styles) != 1:
-            raise UserError(f"a transform network learns one style; got {len(styles)} (--style once)")
+            raise UserError("a transform network needs a style image (--style)")
         self.config, self.weights_dir = config, weights_dir
         size = max(16, round(config.image_size * config.style_scale))
         self.style = images_lib.resize_long_side(styles[0], size)
@@ -57,6 +59,54 @@ class TransformTask:
     def samples(self, batch: tf.Tensor) -> tf.Tensor:
         """Each photo beside its stylization."""
         return tf.concat([batch, self.model(batch, training=False)], 2)
+
+
+class MultiStyleTask:
+    """One conditional transform network for several styles; batch ``k`` learns style ``k mod S``."""
+
+    architecture_fields = ("width", "residual_blocks", "backbone")
+
+    def __init__(self, config: ml_collections.ConfigDict, styles: Sequence[np.ndarray],
+                 style_names: Sequence[str], weights_dir: str | None):
+        self.config, self.weights_dir, self.names = config, weights_dir, list(style_names)
+        size = max(16, round(config.image_size * config.style_scale))
+        self.styles = [images_lib.resize_long_side(style, size) for style in styles]
+        self.metadata = {"width": config.width, "residual_blocks": config.residual_blocks, "styles": self.names,
+                         "image_size": config.image_size}
+
+    def build(self) -> keras.Model:
+        config = self.config
+        with dtype_policy(config.precision):
+            self.model = transform_net.build_transform_net(config.width, config.residual_blocks,
+                                                           num_styles=len(self.styles))
+        self.perceptual = build_perceptual_loss(config, None, self.styles, weights_dir=self.weights_dir,
+                                                per_style_targets=True)
+        self.content_features = FeatureExtractor(config.backbone, config.content_layers, config.precision,
+                                                 self.weights_dir) if config.content_layers else None
+        self.batches = tf.Variable(0, dtype=tf.int64, trainable=False, name="batches_seen",
+                                   aggregation=tf.VariableAggregation.ONLY_FIRST_REPLICA)
+        return self.model
+
+    def losses(self, batch: tf.Tensor) -> dict[str, tf.Tensor]:
+        count = len(self.styles)
+        index = tf.cast(self.batches.assign_add(1) - 1, tf.int32) % count
+        one_hot = tf.one_hot(index, count)
+        weights = tf.tile(one_hot[None], [tf.shape(batch)[0], 1])
+        targets = self.content_features(batch) if self.content_features is not None else None
+        values = self.perceptual(self.model([batch, weights], training=True) / 255.0, targets, index)
+        # Under round robin, the interval mean of count x (style loss where active, else 0) is that
+        # style's mean loss (exactly when the logging interval is a multiple of the style count).
+        for position, name in enumerate(self.names):
+            values[f"style/{name}"] = count * one_hot[position] * values["style"]
+        return values
+
+    def samples(self, batch: tf.Tensor) -> tf.Tensor:
+        """Each photo beside its transfer in (up to) the first three styles."""
+        outputs = [batch]
+        for position in range(min(3, len(self.styles))):
+            weights = tf.one_hot(tf.fill([tf.shape(batch)[0]], position), len(self.styles))
+            outputs.append(self.model([batch, weights], training=False))
+        return tf.concat(outputs, 2)
 
 
 class DecoderTask:
@@ -107,4 +157,9 @@ TASKS = {"transform_training": TransformTask, "decoder_training": DecoderTask}
 
 def make_task(config: ml_collections.ConfigDict, styles: Sequence[np.ndarray], style_names: Sequence[str],
               weights_dir: str | None):
+    """The task for ``config.kind``; a transform network with several styles is the conditional one."""
+    if config.kind == "transform_training" and len(styles) > 1:
+        if len(set(style_names)) != len(style_names):
+            raise UserError(f"style names must differ (they name the styles of the network): {', '.join(style_names)}")
+        return MultiStyleTask(config, styles, style_names, weights_dir)
     return TASKS[config.kind](config, styles, style_names, weights_dir)
