@@ -51,3 +51,42 @@ def test_training_three_styles_lowers_each_styles_loss(tmp_path):
     for name in names:  # each logged value is that style's mean over the interval (round robin)
         first, last = records[0][f"style/{name}"], records[-1][f"style/{name}"]
         assert last < 0.7 * first, (name, first, last)
+
+
+def test_a_trained_multistyle_network_selects_blends_and_serves_its_styles(tmp_path):
+    import subprocess
+    import sys
+    from conftest import DATA, REPO, run_cli
+    from tf_nst import config, export, images
+    from tf_nst.training import train
+    from tf_nst.transfer import load_model
+    names = ("wave", "the_scream")
+    cfg = config.load_config_file(str(REPO / "configs" / "johnson2016.py"), image_size=64, batch_size=2, width=0.25,
+                                  steps=4, log_every=2, checkpoint_every=4, sample_every=4)
+    train(cfg, DATA / "train" / "bsds500_val", tmp_path / "m", [images.load_image(DATA / "styles" / f"{n}.jpg")
+                                                                 for n in names], names, verbose=False)
+    model = load_model(tmp_path / "m", "float32")
+    photo = images.resize_long_side(images.load_image(DATA / "content" / "chicago.jpg"), 64)
+    first = model.select("wave").transfer(photo)
+    np.testing.assert_array_equal(model.select({"wave": 1.0, "the_scream": 0.0}).transfer(photo), first)
+    second = model.select(1).transfer(photo)
+    assert model.name == "the_scream" and np.abs(first - second).mean() > 0.5
+    out = tmp_path / "o.png"
+    result = run_cli("transfer", f"--model={tmp_path / 'm'}", f"--input={DATA / 'content' / 'chicago.jpg'}",
+                     f"--output={out}", "--blend=wave:0.5,the_scream:0.5", "--max_size=64", "--precision=float32")
+    assert result.returncode == 0, result.stderr
+    expected = model.select({"wave": 0.5, "the_scream": 0.5}).transfer(images.resize_long_side(
+        images.load_image(DATA / "content" / "chicago.jpg"), 64))
+    assert np.abs(images.load_image(out) - expected).max() <= 1.0
+    bad = run_cli("transfer", f"--model={tmp_path / 'm'}", f"--input={DATA / 'content' / 'chicago.jpg'}",
+                  f"--output={tmp_path / 'x.png'}", "--blend=monet:1")
+    assert bad.returncode == 2 and "no style 'monet'" in bad.stderr and not (tmp_path / "x.png").exists()
+    export.export_saved_model(model.select(0), tmp_path / "sm")
+    np.save(tmp_path / "photo.npy", photo.round().astype(np.uint8))
+    script = (f"import numpy as np, tensorflow as tf; m = tf.saved_model.load({str(tmp_path / 'sm')!r}); "
+              f"out = m.signatures['serving_default'](images=tf.constant(np.load({str(tmp_path / 'photo.npy')!r})[None]), "
+              f"style_weights=tf.constant([0.0, 1.0])); np.save({str(tmp_path / 'served.npy')!r}, out['stylized'].numpy()[0])")
+    subprocess.run([sys.executable, "-c", script], check=True, capture_output=True, timeout=300)
+    served = np.load(tmp_path / "served.npy").astype(np.float32)
+    keras_path = model.select(1).transfer(photo.round())
+    assert np.abs(served - np.clip(np.round(keras_path), 0, 255)).max() <= 1.0

@@ -5,6 +5,8 @@ Signatures of a transform network (``saved_model_cli show --dir DIR --all`` list
 * ``serving_default``: ``images`` uint8 [N, H, W, 3] of any size -> ``stylized`` uint8, same shape.
 * ``stylize_encoded``: ``image_bytes`` string [N] (JPEG/PNG/GIF/BMP files) -> ``png_bytes`` string [N].
 
+A multi-style network's signatures also take ``style_weights`` float32 [number of styles].
+
 Of the universal model (any painting as the style):
 
 * ``serving_default``: ``images`` uint8 [N, H, W, 3], ``style`` uint8 [1 or N, h, w, 3] and
@@ -62,23 +64,32 @@ def export_saved_model(model, directory: str | Path) -> Path:
     _check_new_folder(directory)
     if isinstance(model, UniversalModel):
         return _write_archive(_universal_archive(model), directory)
-    network = model.network
+    network, styles = model.network, len(getattr(model, "styles", ()))
 
-    def stylize_uint8(images: tf.Tensor) -> dict[str, tf.Tensor]:
-        return {"stylized": _to_uint8(network(tf.cast(images, tf.float32), training=False))}
+    def apply(images: tf.Tensor, weights: tf.Tensor | None) -> tf.Tensor:
+        images = tf.cast(images, tf.float32)
+        if weights is None:
+            return network(images, training=False)
+        weights = tf.cast(weights, tf.float32) / tf.reduce_sum(weights)
+        return network([images, tf.tile(weights[None], [tf.shape(images)[0], 1])], training=False)
 
-    def stylize_encoded(image_bytes: tf.Tensor) -> dict[str, tf.Tensor]:
+    def stylize_uint8(images: tf.Tensor, style_weights: tf.Tensor | None = None) -> dict[str, tf.Tensor]:
+        return {"stylized": _to_uint8(apply(images, style_weights))}
+
+    def stylize_encoded(image_bytes: tf.Tensor, style_weights: tf.Tensor | None = None) -> dict[str, tf.Tensor]:
         def one(encoded: tf.Tensor) -> tf.Tensor:
             image = tf.io.decode_image(encoded, channels=3, expand_animations=False)
-            stylized = network(tf.cast(image, tf.float32)[None], training=False)[0]
-            return tf.io.encode_png(_to_uint8(stylized))
+            return tf.io.encode_png(_to_uint8(apply(image[None], style_weights)[0]))
         return {"png_bytes": tf.map_fn(one, image_bytes, fn_output_signature=tf.string)}
 
+    # A multi-style network takes the style as a weight per style (one-hot, or a blend).
+    weights_spec = [tf.TensorSpec([styles], tf.float32, name="style_weights")] if styles else []
     archive = keras.export.ExportArchive()
     archive.track(network)
     archive.add_endpoint("serving_default", stylize_uint8,
-                         [tf.TensorSpec([None, None, None, 3], tf.uint8, name="images")])
-    archive.add_endpoint("stylize_encoded", stylize_encoded, [tf.TensorSpec([None], tf.string, name="image_bytes")])
+                         [tf.TensorSpec([None, None, None, 3], tf.uint8, name="images")] + weights_spec)
+    archive.add_endpoint("stylize_encoded", stylize_encoded,
+                         [tf.TensorSpec([None], tf.string, name="image_bytes")] + weights_spec)
     return _write_archive(archive, directory)
 
 

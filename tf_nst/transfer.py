@@ -73,16 +73,54 @@ def auto_precision() -> str:
 
 
 class StyleModel:
-    """A trained transform network as a callable on float32 [N, H, W, 3] images in 0..255."""
+    """A trained transform network as a callable on float32 [N, H, W, 3] images in 0..255.
+
+    A multi-style network (``metadata["styles"]``) applies :attr:`style_weights` (one weight per
+    style; :meth:`select` sets them from a style name, an index or a blend).
+    """
 
     def __init__(self, network, metadata: dict, precision: str):
         self.network, self.metadata, self.precision = network, metadata, precision
+        self.styles: list[str] = list(metadata.get("styles", ()))
         self.name = metadata.get("style", "style")
-        self._apply = tf.function(lambda batch: self.network(batch, training=False),
-                                  input_signature=[tf.TensorSpec([None, None, None, 3], tf.float32)])
+        spec = tf.TensorSpec([None, None, None, 3], tf.float32)
+        if self.styles:
+            self._apply = tf.function(
+                lambda batch, weights: self.network([batch, tf.tile(weights[None], [tf.shape(batch)[0], 1])],
+                                                    training=False),
+                input_signature=[spec, tf.TensorSpec([len(self.styles)], tf.float32)])
+            self.select(0)
+        else:
+            self._apply = tf.function(lambda batch: self.network(batch, training=False), input_signature=[spec])
+
+    def select(self, style: int | str | dict[str, float]) -> "StyleModel":
+        """Choose the style of a multi-style network: an index, a name, or {name: weight} (a blend)."""
+        if not self.styles:
+            raise UserError(f"{self.name} is a single-style network; it has no styles to choose from")
+        blend = style if isinstance(style, dict) else {style: 1.0}
+        weights = np.zeros(len(self.styles), np.float32)
+        for key, weight in blend.items():
+            if isinstance(key, (int, np.integer)) and 0 <= key < len(self.styles):
+                index = int(key)
+            elif key in self.styles:
+                index = self.styles.index(key)
+            else:
+                raise UserError(f"no style {key!r} in this network; it has {len(self.styles)}: {', '.join(self.styles)}")
+            if not np.isfinite(weight) or weight < 0:
+                raise UserError(f"blend weights must be non-negative, got {weight!r} for {key!r}")
+            weights[index] += weight
+        if weights.sum() <= 0:
+            raise UserError("blend weights must not all be zero")
+        self.style_weights = weights / weights.sum()
+        self.name = " + ".join(f"{self.styles[i]}:{w:.2g}" for i, w in enumerate(self.style_weights) if w) \
+            if np.count_nonzero(self.style_weights) > 1 else self.styles[int(np.argmax(self.style_weights))]
+        return self
 
     def __call__(self, images: tf.Tensor | np.ndarray) -> tf.Tensor:
-        return self._apply(tf.convert_to_tensor(images, tf.float32))
+        images = tf.convert_to_tensor(images, tf.float32)
+        if self.styles:
+            return self._apply(images, tf.constant(self.style_weights))
+        return self._apply(images)
 
     def transfer(self, image: np.ndarray) -> np.ndarray:
         """One [H, W, 3] image in 0..255 -> its stylized version, same size."""

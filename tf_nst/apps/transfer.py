@@ -34,6 +34,8 @@ flags.DEFINE_enum("preserve_color", "none", ["none", "luminance", "histogram"],
 flags.DEFINE_integer("max_size", None, "Shrink inputs whose long side is larger than this (pixels).")
 flags.DEFINE_integer("style_size", 512, "Long side of the style image in pixels (stroke scale, universal).")
 flags.DEFINE_enum("transform", "wct", ["wct", "adain"], "Feature transform of the universal model.")
+flags.DEFINE_integer("style_index", None, "Multi-style network: the style to use, by index.", lower_bound=0)
+flags.DEFINE_string("blend", None, "Multi-style network: a blend of its styles, e.g. starry_night:0.5,wave:0.5.")
 flags.DEFINE_bool("list_models", False, "Print every bundled and found model, one name per line, and exit.")
 flags.DEFINE_string("models_dir", None, "A folder of trained models (tf-nst train folders, .npz files): "
                     "--model takes their names, --list_models lists them.")
@@ -86,9 +88,25 @@ def _options(model_name: str):
                            background_style=background, transform=FLAGS.transform, style_size=FLAGS.style_size)
 
 
+def parse_blend(text: str) -> dict[str, float]:
+    """``name:weight,name:weight`` -> {name: weight} (a bare name weighs 1)."""
+    blend = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        name, _, weight = part.partition(":")
+        try:
+            blend[name] = blend.get(name, 0.0) + (float(weight) if weight else 1.0)
+        except ValueError:
+            raise UserError(f"--blend must look like name:0.5,other:0.5, got {text!r}") from None
+    if not blend:
+        raise UserError("--blend names no style")
+    return blend
+
+
 def main(argv: list[str]) -> int:
     from tf_nst.transfer import find_models
     models = find_models(FLAGS.models_dir)
+    if FLAGS.style_index is not None and FLAGS.blend:
+        raise UserError("give --style_index or --blend, not both")
     if FLAGS.list_models:
         print("\n".join(models), flush=True)
         return 0
@@ -113,6 +131,10 @@ def main(argv: list[str]) -> int:
     from tf_nst.transfer import load_model, transfer_files
 
     model = load_model(model_path, FLAGS.precision, FLAGS.weights_dir)
+    if FLAGS.style_index is not None or FLAGS.blend:
+        if not getattr(model, "styles", None):
+            raise UserError("--style_index and --blend choose among the styles of a multi-style network")
+        model.select(parse_blend(FLAGS.blend) if FLAGS.blend else FLAGS.style_index)
     options.check(model)
     mask_fn = None
     if spec is not None:
