@@ -138,13 +138,17 @@ def _read_run(run_file: Path) -> dict:
         return {}
 
 
+#: What a run.json written before a field existed means by its absence.
+RUN_DEFAULTS = {"kind": "transform_training", "reflect_border": False}
+
+
 def _check_same_run(run_file: Path, config: ml_collections.ConfigDict, fields: tuple[str, ...]) -> None:
     previous = _read_run(run_file).get("config")
     if not previous:
         return
     for field in ("kind",) + fields:
         ours = list(config[field]) if isinstance(config[field], tuple) else config[field]
-        if previous.get(field, "transform_training" if field == "kind" else None) != ours:
+        if previous.get(field, RUN_DEFAULTS.get(field)) != ours:
             raise UserError(f"{run_file.parent} holds a run with {field}={previous.get(field)!r}, not "
                             f"{config[field]!r}; use a new --output folder to start another model")
 

@@ -31,7 +31,7 @@ class TransformTask:
     """A transform network for one style image ([H, W, 3] in 0..255)."""
 
     #: Fields that must match when a run resumes (the network's shape).
-    architecture_fields = ("width", "residual_blocks", "backbone")
+    architecture_fields = ("width", "residual_blocks", "backbone", "reflect_border")
 
     def __init__(self, config: ml_collections.ConfigDict, styles: Sequence[np.ndarray],
                  style_names: Sequence[str], weights_dir: str | None):
@@ -41,12 +41,14 @@ class TransformTask:
         size = max(16, round(config.image_size * config.style_scale))
         self.style = images_lib.resize_long_side(styles[0], size)
         self.metadata = {"width": config.width, "residual_blocks": config.residual_blocks,
-                         "style": style_names[0], "image_size": config.image_size}
+                         "style": style_names[0], "image_size": config.image_size,
+                         "reflect_border": config.reflect_border}
 
     def build(self) -> keras.Model:
         config = self.config
         with dtype_policy(config.precision):
-            self.model = transform_net.build_transform_net(config.width, config.residual_blocks)
+            self.model = transform_net.build_transform_net(config.width, config.residual_blocks,
+                                                           reflect_border=config.reflect_border)
         self.perceptual = build_perceptual_loss(config, None, [self.style], weights_dir=self.weights_dir)
         self.content_features = FeatureExtractor(config.backbone, config.content_layers, config.precision,
                                                  self.weights_dir) if config.content_layers else None
@@ -64,7 +66,7 @@ class TransformTask:
 class MultiStyleTask:
     """One conditional transform network for several styles; batch ``k`` learns style ``k mod S``."""
 
-    architecture_fields = ("width", "residual_blocks", "backbone")
+    architecture_fields = ("width", "residual_blocks", "backbone", "reflect_border")
 
     def __init__(self, config: ml_collections.ConfigDict, styles: Sequence[np.ndarray],
                  style_names: Sequence[str], weights_dir: str | None):
@@ -72,13 +74,14 @@ class MultiStyleTask:
         size = max(16, round(config.image_size * config.style_scale))
         self.styles = [images_lib.resize_long_side(style, size) for style in styles]
         self.metadata = {"width": config.width, "residual_blocks": config.residual_blocks, "styles": self.names,
-                         "image_size": config.image_size}
+                         "image_size": config.image_size, "reflect_border": config.reflect_border}
 
     def build(self) -> keras.Model:
         config = self.config
         with dtype_policy(config.precision):
             self.model = transform_net.build_transform_net(config.width, config.residual_blocks,
-                                                           num_styles=len(self.styles))
+                                                           num_styles=len(self.styles),
+                                                           reflect_border=config.reflect_border)
         self.perceptual = build_perceptual_loss(config, None, self.styles, weights_dir=self.weights_dir,
                                                 per_style_targets=True)
         self.content_features = FeatureExtractor(config.backbone, config.content_layers, config.precision,

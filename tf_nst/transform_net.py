@@ -7,7 +7,10 @@ channel count (1.0 = Johnson's 32/64/128), for lighter, faster models.
 
 Convolutions zero-pad ("same"), as in Johnson et al.'s network: reflection padding before each
 of the 17 convolutions (pytorch/examples) cost 12-14 % of the time per image on the 2-core CPU
-(tools/benchmark.py) for a slightly cleaner border.
+(tools/benchmark.py). Zero padding leaves a frame a few pixels wide that training cannot remove
+(the bundled single-style networks show it), so ``reflect_border=True`` reflect-pads the three
+full-resolution convolutions (``in``, ``up2``, ``out``), where the frame is drawn; the weights keep
+their shapes, and files record the choice (absent = zero padding).
 
 The model takes float32 RGB [N, H, W, 3] in 0..255 of any size and returns the same shape:
 inputs are reflect-padded to a multiple of 4 and the output cropped back.
@@ -24,6 +27,7 @@ import functools
 import keras
 from keras import layers, ops
 
+from tf_nst.decoders import ReflectionPad
 from tf_nst.features import dtype_policy
 from tf_nst.model_files import read_weights
 
@@ -91,8 +95,10 @@ class ConditionalInstanceNorm(layers.Layer):
 
 
 def _conv(x, filters: int, kernel: int, stride: int = 1, name: str = "", norm: bool = True, relu: bool = True,
-          style_weights=None):
-    x = layers.Conv2D(filters, kernel, strides=stride, padding="same", name=f"{name}_conv")(x)
+          style_weights=None, reflect: bool = False):
+    if reflect:
+        x = ReflectionPad(kernel // 2, name=f"{name}_pad")(x)
+    x = layers.Conv2D(filters, kernel, strides=stride, padding="valid" if reflect else "same", name=f"{name}_conv")(x)
     if norm and style_weights is not None:
         x = ConditionalInstanceNorm(style_weights.shape[-1], name=f"{name}_norm")(x, style_weights)
     elif norm:
@@ -109,9 +115,10 @@ def _residual(x, filters: int, name: str, style_weights=None):
 
 
 def build_transform_net(width: float = 1.0, residual_blocks: int = 5, name: str = "transform_net",
-                        num_styles: int = 0) -> keras.Model:
+                        num_styles: int = 0, reflect_border: bool = False) -> keras.Model:
     """The transform network; ``width`` multiplies the 32/64/128 channel counts; ``num_styles`` > 0
-    makes it the conditional multi-style network (inputs: images, style_weights)."""
+    makes it the conditional multi-style network (inputs: images, style_weights); ``reflect_border``
+    reflect-pads the full-resolution convolutions."""
     if not 0 < width <= 4:
         raise ValueError(f"width must be in (0, 4], got {width}")
     c1, c2, c3 = (max(4, int(round(base * width))) for base in (32, 64, 128))
@@ -120,7 +127,7 @@ def build_transform_net(width: float = 1.0, residual_blocks: int = 5, name: str 
     conv = functools.partial(_conv, style_weights=style_weights)
     x = layers.Rescaling(1.0 / 127.5, offset=-1.0, name="to_unit_range")(images)
     x = PadToMultiple(SIZE_MULTIPLE, name="pad_to_multiple")(x)
-    x = conv(x, c1, 9, name="in")
+    x = conv(x, c1, 9, name="in", reflect=reflect_border)
     x = conv(x, c2, 3, 2, name="down1")
     x = conv(x, c3, 3, 2, name="down2")
     for index in range(1, residual_blocks + 1):
@@ -128,8 +135,8 @@ def build_transform_net(width: float = 1.0, residual_blocks: int = 5, name: str 
     x = layers.UpSampling2D(2, interpolation="nearest", name="up1_resize")(x)
     x = conv(x, c2, 3, name="up1")
     x = layers.UpSampling2D(2, interpolation="nearest", name="up2_resize")(x)
-    x = conv(x, c1, 3, name="up2")
-    x = conv(x, 3, 9, name="out", norm=False, relu=False)
+    x = conv(x, c1, 3, name="up2", reflect=reflect_border)
+    x = conv(x, 3, 9, name="out", norm=False, relu=False, reflect=reflect_border)
     x = layers.Activation("sigmoid", dtype="float32", name="sigmoid")(x)
     x = layers.Rescaling(255.0, dtype="float32", name="to_pixels")(x)
     outputs = CropLike(dtype="float32", name="crop_to_input")(x, images)
@@ -141,6 +148,7 @@ def load_weights(path, precision: str = "float32") -> tuple[keras.Model, dict]:
     weights, metadata = read_weights(path)
     with dtype_policy(precision):
         model = build_transform_net(metadata["width"], metadata["residual_blocks"],
-                                    num_styles=len(metadata.get("styles", ())))
+                                    num_styles=len(metadata.get("styles", ())),
+                                    reflect_border=metadata.get("reflect_border", False))
     model.set_weights(weights)
     return model, metadata
