@@ -86,3 +86,15 @@ def test_weights_folder_is_read_on_every_call_and_resolved_to_an_absolute_path(t
     assert weights.weights_directory() == tmp_path / "elsewhere"
     with pytest.raises(UserError, match="vgg16_notop.h5 not found in"):
         features.load_backbone("vgg16", "float32")  # not the cached model of the other folder
+
+
+def test_auto_precision_follows_the_cpus_bf16_units_and_the_cli_says_which(tmp_path):
+    from pathlib import Path
+    from tf_nst.features import resolve_precision
+    flags = Path("/proc/cpuinfo").read_text()
+    expected = "mixed_bfloat16" if ("avx512_bf16" in flags or "amx_bf16" in flags) else "float32"
+    assert resolve_precision("auto") == expected and resolve_precision("float32") == "float32"
+    result = run_cli("stylize", f"--content={DATA / 'content' / 'chicago.jpg'}", f"--style={DATA / 'styles' / 'wave.jpg'}",
+                     f"--output={tmp_path / 'o.png'}", "--config.steps=1", "--config.image_size=32")
+    assert result.returncode == 0, result.stderr
+    assert f"{expected})" in result.stdout.splitlines()[0]

@@ -14,7 +14,7 @@ from tf_nst.errors import UserError
 BACKBONES = ("vgg16", "vgg19", "resnet50")
 OPTIMIZERS = ("lbfgs", "adam", "nadam", "sgd")
 INITS = ("content", "style", "noise")
-PRECISIONS = ("float32", "mixed_bfloat16")
+PRECISIONS = ("auto", "float32", "mixed_bfloat16")
 CONTENT_LOSS_FORMS = ("half_sum", "mean")
 STYLE_LOSS_FORMS = ("gatys", "mean_hw", "mean_chw")
 PRESERVE_COLOR = ("none", "luminance", "histogram")
@@ -48,8 +48,9 @@ def _loss_fields(config: ml_collections.ConfigDict) -> ml_collections.ConfigDict
     # "gatys" = sum (dG)^2 / (4 C^2) (= Gatys' 1/(4 N^2 M^2) on raw Grams) | "mean_hw" = mean (dG)^2
     # (TF tutorial) | "mean_chw" = mean (dG / C)^2 (PyTorch tutorial and Johnson et al., Gram / (C H W)).
     config.style_loss = "gatys"
-    # "float32" | "mixed_bfloat16" (bf16 convolutions, float32 loss math).
-    config.precision = "float32"
+    # "auto" (bf16 where the CPU has AVX512-BF16 or AMX, else float32) | "float32" | "mixed_bfloat16"
+    # (bf16 convolutions, float32 loss math; measured quality-neutral for Gatys optimization).
+    config.precision = "auto"
     # Style image long side = image_size * style_scale.
     config.style_scale = 1.0
     # Seed for the noise start image (optimization) or weight init and data order (training).
@@ -159,8 +160,8 @@ def decoder_training_config() -> ml_collections.ConfigDict:
     # both in units of a [0, 1] image (features of 0..255 pixels divided by 255).
     config.pixel_weight = 1.0
     config.feature_weight = 1.0
-    # "float32" | "mixed_bfloat16" (bf16 convolutions, float32 loss math).
-    config.precision = "float32"
+    # "auto" | "float32" | "mixed_bfloat16", as for the other kinds.
+    config.precision = "auto"
     # Seed for weight init and data order.
     config.seed = 0
     return config

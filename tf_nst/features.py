@@ -32,7 +32,27 @@ _APPLICATIONS = {
     "resnet50": (keras.applications.ResNet50, keras.applications.resnet50.preprocess_input, None),
 }
 BACKBONES = tuple(_APPLICATIONS)
-PRECISIONS = ("float32", "mixed_bfloat16")
+PRECISIONS = ("auto", "float32", "mixed_bfloat16")
+
+
+def auto_precision() -> str:
+    """mixed_bfloat16 on CPUs with native bf16 matrix units (AMX, AVX512-BF16) and no GPU, else float32."""
+    import tensorflow as tf
+    from pathlib import Path
+    if tf.config.list_physical_devices("GPU"):
+        return "float32"
+    try:
+        flags = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return "float32"
+    return "mixed_bfloat16" if ("amx_bf16" in flags or "avx512_bf16" in flags) else "float32"
+
+
+def resolve_precision(precision: str) -> str:
+    """``precision`` with "auto" replaced by this machine's choice (:func:`auto_precision`)."""
+    if precision not in PRECISIONS:
+        raise UserError(f"unknown precision {precision!r}; choose one of {', '.join(PRECISIONS)}")
+    return auto_precision() if precision == "auto" else precision
 
 
 def check_backbone(backbone: str) -> None:
@@ -91,10 +111,9 @@ def python_random_preserved(seed: int | None = None):
 
 @contextlib.contextmanager
 def dtype_policy(precision: str):
-    """Build Keras layers under ``precision`` ("float32" | "mixed_bfloat16"), then restore the policy
-    (and the Python random state the layers' initializers drew from)."""
-    if precision not in PRECISIONS:
-        raise UserError(f"unknown precision {precision!r}; choose one of {', '.join(PRECISIONS)}")
+    """Build Keras layers under ``precision`` ("float32" | "mixed_bfloat16" | "auto"), then restore the
+    policy (and the Python random state the layers' initializers drew from)."""
+    precision = resolve_precision(precision)
     previous = keras.config.dtype_policy()
     keras.config.set_dtype_policy(precision)
     try:
@@ -111,7 +130,7 @@ def load_backbone(backbone: str, precision: str = "float32", weights_dir: str | 
     every call, so a change of the variable between calls loads the other file.
     """
     check_backbone(backbone)
-    return _load_backbone(backbone, precision, weights_lib.backbone_weights(backbone, weights_dir))
+    return _load_backbone(backbone, resolve_precision(precision), weights_lib.backbone_weights(backbone, weights_dir))
 
 
 @functools.lru_cache(maxsize=None)

@@ -10,7 +10,7 @@ import numpy as np
 import tensorflow as tf
 
 from tf_nst import losses, mrf
-from tf_nst.features import FeatureExtractor
+from tf_nst.features import FeatureExtractor, resolve_precision
 
 
 def build_perceptual_loss(config: ml_collections.ConfigDict, content: np.ndarray | None, styles: Sequence[np.ndarray],
@@ -55,7 +55,7 @@ def build_perceptual_loss(config: ml_collections.ConfigDict, content: np.ndarray
 def _mrf_term(config: ml_collections.ConfigDict, extractor: FeatureExtractor, styles: Sequence[np.ndarray],
               style_labels: Sequence[np.ndarray] | None, content_labels: np.ndarray | None) -> mrf.MRFStyleLoss:
     """The patch loss over every style image and its rotated / scaled copies."""
-    search_dtype = tf.bfloat16 if config.precision == "mixed_bfloat16" else tf.float32
+    search_dtype = tf.bfloat16 if resolve_precision(config.precision) == "mixed_bfloat16" else tf.float32
     term = mrf.MRFStyleLoss(config.mrf_layers, config.mrf_layer_weights, config.mrf_patch_size,
                             config.mrf_stride, config.mrf_memory_mb, search_dtype, config.mrf_loss)
     features, labels = [], []

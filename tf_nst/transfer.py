@@ -20,6 +20,7 @@ import tensorflow as tf
 from tf_nst import images as images_lib
 from tf_nst import masks, model_files, transform_net
 from tf_nst.errors import UserError
+from tf_nst.features import auto_precision
 
 BUNDLED_DIR = Path(__file__).resolve().parent / "models"
 PRECISIONS = ("auto", "float32", "mixed_bfloat16")
@@ -59,17 +60,6 @@ def resolve_model_path(name_or_dir: str | Path) -> Path:
         return BUNDLED_DIR / f"{name_or_dir}.npz"
     raise UserError(f"unknown model {str(name_or_dir)!r}: not a model folder or .npz file, and not a bundled "
                     f"style ({', '.join(bundled_models()) or 'none installed'})")
-
-
-def auto_precision() -> str:
-    """mixed_bfloat16 on CPUs with native bf16 matrix units (AMX, AVX512-BF16) and no GPU, else float32."""
-    if tf.config.list_physical_devices("GPU"):
-        return "float32"
-    try:
-        flags = Path("/proc/cpuinfo").read_text()
-    except OSError:
-        return "float32"
-    return "mixed_bfloat16" if ("amx_bf16" in flags or "avx512_bf16" in flags) else "float32"
 
 
 class StyleModel:

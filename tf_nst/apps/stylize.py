@@ -80,6 +80,7 @@ def main(argv: list[str]) -> int:
         images.refuse_overwriting_inputs(path, inputs)
 
     common.start_tensorflow()
+    from tf_nst.features import resolve_precision
     from tf_nst.stylize import stylize
 
     def save_intermediate(step: int, image, record: dict) -> None:
@@ -92,7 +93,7 @@ def main(argv: list[str]) -> int:
         mask = masks.make_mask(content, spec, mask_options, FLAGS.weights_dir)
     background = styles.pop() if FLAGS.background_style else None
     print(f"stylizing {FLAGS.content} with {', '.join(FLAGS.style)} ({config.backbone}, {config.optimizer}, "
-          f"{config.precision})", flush=True)
+          f"{resolve_precision(config.precision)})", flush=True)
     result = stylize(content, styles, config, blend, FLAGS.weights_dir, callback=save_intermediate,
                      content_map=content_map, style_maps=style_maps, mask=mask, background_style=background)
     images.save_image(output, result.image)
