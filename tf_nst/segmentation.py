@@ -4,9 +4,11 @@ Huang et al. (2021) segment the photo with DeepLab and stylize only the foregrou
 background. Providers, chosen by a mask spec (see :func:`parse_mask_spec`):
 
 - ``deeplabv3[:class,class]`` — DeepLabV3 / MobileNetV2, 21 PASCAL VOC classes (default ``person``).
-  The 257x257 logits are upsampled bilinearly to full size before classes are chosen. With
-  ``tiles=N`` > 1 the model also sees N x N overlapping crops at higher resolution (test-time
-  tiling) and the full-size logits are averaged; small people are found far more often.
+  The 257x257 logits are upsampled bilinearly to full size before classes are chosen. Test-time
+  augmentation: with ``tiles=N`` > 1 the model also sees N x N overlapping crops at higher
+  resolution (small people are found far more often), and the tiles' average counts as much as
+  the whole-image view (large people keep their context); with ``flip`` the mirror image is
+  segmented too and the two averaged.
 - ``selfie`` — MediaPipe selfie segmentation (person probability, 256x256).
 - ``file:PATH`` — a mask image of the photo's size (255 = selected).
 
@@ -150,20 +152,33 @@ def _tile_boxes(length: int, tiles: int, overlap: float, min_side: int = 0) -> t
 class DeepLabV3:
     """PASCAL VOC segmentation at full resolution, optionally averaged over N x N overlapping tiles."""
 
-    def __init__(self, weights_dir: str | None = None, tiles: int = 2, overlap: float = 0.25):
+    def __init__(self, weights_dir: str | None = None, tiles: int = 2, overlap: float = 0.25, flip: bool = True):
         if tiles < 1:
             raise UserError(f"tiles must be >= 1, got {tiles}")
         self.model = _load(DEEPLAB_FILE, weights_dir)
-        self.tiles, self.overlap = tiles, overlap
+        self.tiles, self.overlap, self.flip = tiles, overlap, flip
 
-    def _tiled(self, image: np.ndarray, upsample) -> np.ndarray:
+    def _views(self, image: np.ndarray, upsample) -> np.ndarray:
+        """The augmented average: (whole view + mean of the tiles) / 2, for the image and its mirror."""
+        results = []
+        for mirrored in (False, True) if self.flip else (False,):
+            view = image[:, ::-1] if mirrored else image
+            whole = self._tiled(view, upsample, 1)
+            tiled = self._tiled(view, upsample, self.tiles) if self.tiles > 1 else whole
+            result = whole if tiled is whole else (whole + tiled) / 2
+            results.append(result[:, ::-1] if mirrored else result)
+        return results[0] if len(results) == 1 else (results[0] + results[1]) / 2
+
+    def _tiled(self, image: np.ndarray, upsample, tiles: int) -> np.ndarray:
         """Run the model on each tile (one tile = the raw model: the whole image stretched to 257x257,
         scaled to [-1, 1]); ``upsample([257, 257, 21] logits, h, w) -> [h, w, C]``; average over tiles."""
         model_inputs = _model_inputs_graph()
         height, width = image.shape[:2]
-        tile_h, tops = _tile_boxes(height, self.tiles, self.overlap, self.model.size)
-        tile_w, lefts = _tile_boxes(width, self.tiles, self.overlap, self.model.size)
+        tile_h, tops = _tile_boxes(height, tiles, self.overlap, self.model.size)
+        tile_w, lefts = _tile_boxes(width, tiles, self.overlap, self.model.size)
         boxes = [(top, left) for top in tops for left in lefts]
+        if tiles > 1 and len(boxes) == 1:  # the image is too small for tiles: the whole view only
+            return self._tiled(image, upsample, 1)
         crops = np.stack([image[top:top + tile_h, left:left + tile_w] for top, left in boxes]).astype(np.float32)
         batch = model_inputs(crops, self.model.size, 127.5, 127.5).numpy()
         total = count = None
@@ -180,7 +195,7 @@ class DeepLabV3:
 
     def logits(self, image: np.ndarray) -> np.ndarray:
         """[H, W, 21] logits (upsampled bilinearly to each crop's size) for an RGB image in 0..255."""
-        return self._tiled(image, lambda logits, height, width: _resize_float(logits, height, width))
+        return self._views(image, lambda logits, height, width: _resize_float(logits, height, width))
 
     def probability(self, image: np.ndarray, classes: tuple[str, ...]) -> np.ndarray:
         """Soft mask of ``classes``, [H, W]: above 0.5 exactly where the (tile-averaged) argmax is one of them.
@@ -195,7 +210,7 @@ class DeepLabV3:
         def margin(logits: np.ndarray, height: int, width: int) -> np.ndarray:
             best = logits[..., chosen].max(axis=-1) - logits[..., others].max(axis=-1)  # NumPy: TF is slow on
             return _resize_float(best[..., None], height, width)  # reductions over a short inner axis
-        margins = self._tiled(image, margin)
+        margins = self._views(image, margin)
         return (1.0 / (1.0 + np.exp(-margins[..., 0]))).astype(np.float32)
 
 
@@ -220,10 +235,11 @@ def load_mask_file(path: str | os.PathLike, height: int, width: int) -> np.ndarr
     return (mask.mean(axis=-1) / 255.0).astype(np.float32)
 
 
-def probability(image: np.ndarray, spec: MaskSpec, weights_dir: str | None = None, tiles: int = 2) -> np.ndarray:
+def probability(image: np.ndarray, spec: MaskSpec, weights_dir: str | None = None, tiles: int = 2,
+                flip: bool = True) -> np.ndarray:
     """The provider's soft mask for ``image`` ([H, W, 3] in 0..255), [H, W] in 0..1."""
     if spec.provider == "file":
         return load_mask_file(spec.path, *image.shape[:2])
     if spec.provider == "selfie":
         return SelfieSegmenter(weights_dir).probability(image)
-    return DeepLabV3(weights_dir, tiles).probability(image, spec.classes)
+    return DeepLabV3(weights_dir, tiles, flip=flip).probability(image, spec.classes)

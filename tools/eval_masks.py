@@ -23,16 +23,17 @@ FLAGS = flags.FLAGS
 def rows():
     """(label, function image -> boolean person mask) for each provider setting."""
     from tf_nst import masks, segmentation
-    raw = segmentation.DeepLabV3(tiles=1)
+    raw = segmentation.DeepLabV3(tiles=1, flip=False)
     person = segmentation.VOC_CLASSES.index("person")
 
     def spec(text: str, **options):
         return lambda image: masks.make_mask(image, text, masks.MaskOptions(**options)) > 0.5
     return [
         ("deeplabv3 raw (257x257 logits upsampled, argmax)", lambda image: raw.logits(image).argmax(-1) == person),
-        ("deeplabv3:person --mask_tiles=1", spec("deeplabv3:person", tiles=1)),
-        ("deeplabv3:person --mask_tiles=1 --refine", spec("deeplabv3:person", tiles=1, refine=True)),
-        ("deeplabv3:person (default: 2x2 tiles)", spec("deeplabv3:person")),
+        ("deeplabv3:person --mask_tiles=1 --nomask_flip", spec("deeplabv3:person", tiles=1, flip=False)),
+        ("deeplabv3:person --nomask_flip (2x2 tiles + whole view)", spec("deeplabv3:person", flip=False)),
+        ("deeplabv3:person --mask_tiles=1 (whole view + mirror)", spec("deeplabv3:person", tiles=1)),
+        ("**deeplabv3:person** (default: tiles + whole view, and mirror)", spec("deeplabv3:person")),
         ("deeplabv3:person --refine", spec("deeplabv3:person", refine=True)),
         ("selfie", spec("selfie")),
         ("selfie --refine", spec("selfie", refine=True)),

@@ -34,7 +34,9 @@ def define_mask_flags() -> None:
     flags.DEFINE_float("feather", 0.0, "Soften the mask edge over about this many pixels.")
     flags.DEFINE_bool("refine", False, "Refine the mask along the photo's edges (guided filter).")
     flags.DEFINE_bool("fill_holes", True, "Also select areas the selection encloses completely.")
-    flags.DEFINE_integer("mask_tiles", 2, "DeepLabV3 test-time tiling: N x N overlapping crops (1 = one pass).")
+    flags.DEFINE_integer("mask_tiles", 2, "DeepLabV3 test-time tiling: N x N overlapping crops averaged with the "
+                         "whole view (1 = the whole view only).")
+    flags.DEFINE_bool("mask_flip", True, "DeepLabV3: also segment the mirror image and average.")
 
 
 def mask_request():
@@ -47,7 +49,7 @@ def mask_request():
     if spec.path is not None and not os.path.isfile(spec.path):
         raise UserError(f"mask file not found: {spec.path}")
     options = MaskOptions(region=FLAGS.region, threshold=None if FLAGS.soft_mask else FLAGS.threshold,
-                          feather=FLAGS.feather, refine=FLAGS.refine, tiles=FLAGS.mask_tiles,
+                          feather=FLAGS.feather, refine=FLAGS.refine, tiles=FLAGS.mask_tiles, flip=FLAGS.mask_flip,
                           fill_holes=FLAGS.fill_holes)
     return spec, options
 
