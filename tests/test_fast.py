@@ -172,7 +172,7 @@ BUNDLED = ("starry_night", "wave", "the_scream")
 
 
 def test_bundled_models_are_shipped_small_and_float16():
-    from tf_nst.transfer import BUNDLED_DIR, bundled_models
+    from tf_nst.model_files import BUNDLED_DIR, bundled_models
     assert set(BUNDLED) <= set(bundled_models())
     for name in BUNDLED:
         path = BUNDLED_DIR / f"{name}.npz"

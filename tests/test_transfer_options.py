@@ -52,13 +52,13 @@ def test_max_size_and_strength_through_the_cli(tmp_path):
 
 
 def test_contact_sheet_shows_every_model_and_painting(tmp_path):
-    from tf_nst import images, sheet, transfer
+    from tf_nst import images, model_files, sheet
     out = tmp_path / "sheet.png"
     result = run_cli("sheet", f"--input={PHOTO}", f"--output={out}", "--tile=96", "--columns=4")
     assert result.returncode == 0, result.stderr
     page = images.load_image(out)
-    networks = [name for name in transfer.bundled_models() if name != "universal"]
-    count = 1 + len(networks) + ("universal" in transfer.bundled_models()) * len(images.BUNDLED_PAINTINGS)
+    count = 1 + len(model_files.bundled_networks()) + ("universal" in model_files.bundled_models()) * len(
+        images.BUNDLED_PAINTINGS)
     photo = images.resize_long_side(images.load_image(PHOTO), 96)
     h, w = photo.shape[:2]
     rows = -(-count // 4)

@@ -14,6 +14,8 @@ from PIL import Image, ImageOps
 
 from tf_nst.errors import UserError
 
+#: Smallest style image (pixels per side) the universal model accepts.
+MIN_STYLE_SIZE = 64
 #: Largest image we agree to decode (pixels). Larger files are treated as decompression bombs.
 MAX_PIXELS = 64_000_000
 _UMASK = os.umask(0)

@@ -1,17 +1,63 @@
 """One ``.npz`` file per trained network: its weights (float16 by default) and the metadata needed
-to rebuild it (``metadata["kind"]`` says which network; files without it are transform networks)."""
+to rebuild it (``metadata["kind"]`` says which network; files without it are transform networks),
+and where models are found by name. TensorFlow-free, so that the CLI can resolve and list models
+before it starts TensorFlow."""
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
-import keras
 import numpy as np
 
+from tf_nst.errors import UserError
 from tf_nst.images import write_atomically
 
+BUNDLED_DIR = Path(__file__).resolve().parent / "models"
+UNIVERSAL = "universal"
 
-def save_weights(path: str | Path, model: keras.Model, metadata: dict, dtype: str = "float16") -> None:
+
+def bundled_models() -> list[str]:
+    """Names of the models shipped inside the package (transform networks and ``universal``)."""
+    return sorted(path.stem for path in BUNDLED_DIR.glob("*.npz"))
+
+
+def bundled_networks() -> list[str]:
+    """The bundled transform networks, each named after its style (all bundled models but ``universal``)."""
+    return [name for name in bundled_models() if name != UNIVERSAL]
+
+
+def find_models(models_dir: str | Path | None = None) -> dict[str, Path]:
+    """Every bundled model, then every model found in ``models_dir`` (``tf-nst train`` folders holding
+    model.npz, and .npz files), by name; a found model never hides a bundled one of the same name."""
+    found = {name: BUNDLED_DIR / f"{name}.npz" for name in bundled_models()}
+    if models_dir is not None:
+        folder = Path(models_dir)
+        if not folder.is_dir():
+            raise UserError(f"models folder not found: {folder}")
+        for path in sorted(folder.iterdir()):
+            candidate = path / "model.npz" if path.is_dir() else path
+            name = path.name if path.is_dir() else path.stem
+            if candidate.is_file() and candidate.suffix == ".npz" and name not in found:
+                found[name] = candidate
+    return found
+
+
+def resolve_model_path(name_or_dir: str | Path) -> Path:
+    """The .npz file for a bundled name, a training folder or a file; UserError if none."""
+    path = Path(name_or_dir)
+    if path.is_dir():
+        if not (path / "model.npz").is_file():
+            raise UserError(f"no model.npz in {path} (a folder written by tf-nst train)")
+        return path / "model.npz"
+    if path.is_file():
+        return path
+    if str(name_or_dir) in bundled_models():
+        return BUNDLED_DIR / f"{name_or_dir}.npz"
+    raise UserError(f"unknown model {str(name_or_dir)!r}: not a model folder or .npz file, and not a bundled "
+                    f"model ({', '.join(bundled_models()) or 'none installed'})")
+
+
+def save_weights(path: str | Path, model, metadata: dict, dtype: str = "float16") -> None:
     """Write ``model``'s weights (as ``dtype``) and ``metadata`` to one .npz, atomically."""
     arrays = {f"w{index:03d}": np.asarray(w, dtype=dtype) for index, w in enumerate(model.get_weights())}
     arrays["metadata"] = np.array(json.dumps(metadata))

@@ -35,7 +35,8 @@ def model_sheet(photo: np.ndarray, models_dir: str | Path | None = None, tile: i
                 paintings: dict[str, Path] = images_lib.BUNDLED_PAINTINGS) -> np.ndarray:
     """The photo, then its transfer by every transform network (bundled and found in ``models_dir``)
     and by the universal model with each of ``paintings``."""
-    from tf_nst.transfer import TransferOptions, find_models, load_model, transfer_image
+    from tf_nst.model_files import find_models
+    from tf_nst.transfer import TransferOptions, load_model, transfer_image
     from tf_nst.universal import UniversalModel
     small = images_lib.resize_long_side(photo, tile) if max(photo.shape[:2]) > tile else photo
     tiles = [("photo", small)]

@@ -1,7 +1,7 @@
 """Fast transfer: ``load_model(name_or_dir)`` and :func:`transfer_image` / :func:`transfer_files`,
 the one API the CLI, the notebooks, the web page and the tests call.
 
-A model is a bundled name (``starry_night``, ``universal``, see :func:`bundled_models`), a folder
+A model is a bundled name (``starry_night``, ``universal``, see :func:`tf_nst.model_files.bundled_models`), a folder
 written by ``tf-nst train`` (holding ``model.npz``) or an ``.npz`` file. Transform networks
 (:class:`StyleModel`) carry their style; the universal model (:class:`tf_nst.universal.UniversalModel`)
 takes any painting through :class:`TransferOptions`.
@@ -19,47 +19,11 @@ import tensorflow as tf
 
 from tf_nst import images as images_lib
 from tf_nst import masks, model_files, transform_net
+from tf_nst.model_files import resolve_model_path
 from tf_nst.errors import UserError
 from tf_nst.features import auto_precision
 
-BUNDLED_DIR = Path(__file__).resolve().parent / "models"
 PRECISIONS = ("auto", "float32", "mixed_bfloat16")
-
-
-def bundled_models() -> list[str]:
-    """Names of the models shipped inside the package (transform networks and ``universal``)."""
-    return sorted(path.stem for path in BUNDLED_DIR.glob("*.npz"))
-
-
-def find_models(models_dir: str | Path | None = None) -> dict[str, Path]:
-    """Every bundled model, then every model found in ``models_dir`` (``tf-nst train`` folders holding
-    model.npz, and .npz files), by name; a found model never hides a bundled one of the same name."""
-    found = {name: BUNDLED_DIR / f"{name}.npz" for name in bundled_models()}
-    if models_dir is not None:
-        folder = Path(models_dir)
-        if not folder.is_dir():
-            raise UserError(f"models folder not found: {folder}")
-        for path in sorted(folder.iterdir()):
-            candidate = path / "model.npz" if path.is_dir() else path
-            name = path.name if path.is_dir() else path.stem
-            if candidate.is_file() and candidate.suffix == ".npz" and name not in found:
-                found[name] = candidate
-    return found
-
-
-def resolve_model_path(name_or_dir: str | Path) -> Path:
-    """The .npz file for a bundled name, a training folder or a file; UserError if none."""
-    path = Path(name_or_dir)
-    if path.is_dir():
-        if not (path / "model.npz").is_file():
-            raise UserError(f"no model.npz in {path} (a folder written by tf-nst train)")
-        return path / "model.npz"
-    if path.is_file():
-        return path
-    if str(name_or_dir) in bundled_models():
-        return BUNDLED_DIR / f"{name_or_dir}.npz"
-    raise UserError(f"unknown model {str(name_or_dir)!r}: not a model folder or .npz file, and not a bundled "
-                    f"style ({', '.join(bundled_models()) or 'none installed'})")
 
 
 class StyleModel:

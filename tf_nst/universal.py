@@ -33,7 +33,7 @@ from tf_nst.model_files import read_weights
 DEFAULT_LEVELS = ("relu4_1", "relu3_1", "relu2_1", "relu1_1")
 DEFAULT_TRANSFORM = "wct"
 DEFAULT_STYLE_SIZE = 512
-MIN_STYLE_SIZE = 64
+MIN_STYLE_SIZE = images_lib.MIN_STYLE_SIZE
 PRESERVE_COLOR = ("none", "luminance", "histogram")
 #: How many pixels one feature of each level spans (VGG19 pools before relu2_1, relu3_1, relu4_1, relu5_1).
 STRIDES = {"relu1_1": 1, "relu2_1": 2, "relu3_1": 4, "relu4_1": 8, "relu5_1": 16}

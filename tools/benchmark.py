@@ -211,8 +211,8 @@ def feedforward_table(f) -> None:
     sizes = list(map(int, f.feedforward_sizes))
     print("| method | precision | " + " | ".join(f"{s}x{s} ms" for s in sizes) + " |")
     print("|---|---|" + "---|" * len(sizes))
-    from tf_nst.transfer import bundled_models
-    models = [(f"bundled {name}", name) for name in f.models or bundled_models() if name != "universal"]
+    from tf_nst.model_files import bundled_networks
+    models = [(f"bundled {name}", name) for name in f.models or bundled_networks()]
     models += [(f"transform net, width {w}", f"width={w}") for w in f.widths]
     for label, model in models:  # side by side in this one process
         for precision in f.precisions:

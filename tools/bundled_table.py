@@ -22,13 +22,14 @@ FLAGS.set_default("size", 512)
 
 def main(_):
     from tf_nst import images, metrics
-    from tf_nst.transfer import bundled_models, load_model
+    from tf_nst.model_files import bundled_networks
+    from tf_nst.transfer import load_model
 
     photos = {name: images.resize_long_side(images.load_image(toolkit.SHARED_DATA / "content" / name), FLAGS.size)
               for name in FLAGS.photos}
     print("| model | training steps | " + " | ".join(name.split(".")[0] for name in photos) + " | mean |")
     print("|---|---|" + "---|" * (len(photos) + 1))
-    for name in FLAGS.models or [n for n in bundled_models() if n != "universal"]:
+    for name in FLAGS.models or bundled_networks():
         model = load_model(name)
         style = images.load_image(toolkit.SHARED_DATA / "styles" / f"{model.metadata['style']}.jpg")
         reports = [metrics.evaluate(model.transfer(photo), photo, style) for photo in photos.values()]

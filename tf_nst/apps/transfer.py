@@ -62,11 +62,11 @@ def _folder_pairs(source: Path, target: Path) -> list[tuple[Path, Path]]:
     return pairs
 
 
-def _options(model_name: str):
-    """The TransferOptions from the flags, checked before TensorFlow starts."""
-    from tf_nst.transfer import TransferOptions
-    from tf_nst.universal import MIN_STYLE_SIZE, check_strength
-    check_strength(FLAGS.strength)
+def _options(model_name: str) -> dict:
+    """The TransferOptions fields from the flags, checked before TensorFlow starts."""
+    from tf_nst.images import MIN_STYLE_SIZE
+    if not 0.0 <= FLAGS.strength <= 1.0:
+        raise UserError(f"strength must be a number from 0 to 1, got {FLAGS.strength!r}")
     styles = [images.load_image(path, "style") for path in FLAGS.style]
     background = images.load_image(FLAGS.background_style, "background style") if FLAGS.background_style else None
     for path, style in zip(FLAGS.style + [FLAGS.background_style], styles + [background]):
@@ -83,9 +83,9 @@ def _options(model_name: str):
         raise UserError(f"--style_size must be at least {MIN_STYLE_SIZE}, got {FLAGS.style_size}")
     if styles and model_name != "universal" and not Path(model_name).exists():
         raise UserError(f"--style needs the universal model, not --model={model_name}")
-    return TransferOptions(strength=FLAGS.strength, preserve_color=FLAGS.preserve_color, max_size=FLAGS.max_size,
-                           styles=styles, style_weights=common.parse_blend_weights(FLAGS.style_weights, len(styles)),
-                           background_style=background, transform=FLAGS.transform, style_size=FLAGS.style_size)
+    return dict(strength=FLAGS.strength, preserve_color=FLAGS.preserve_color, max_size=FLAGS.max_size,
+                styles=styles, style_weights=common.parse_blend_weights(FLAGS.style_weights, len(styles)),
+                background_style=background, transform=FLAGS.transform, style_size=FLAGS.style_size)
 
 
 def parse_blend(text: str) -> dict[str, float]:
@@ -103,7 +103,7 @@ def parse_blend(text: str) -> dict[str, float]:
 
 
 def main(argv: list[str]) -> int:
-    from tf_nst.transfer import find_models
+    from tf_nst.model_files import find_models
     models = find_models(FLAGS.models_dir)
     if FLAGS.style_index is not None and FLAGS.blend:
         raise UserError("give --style_index or --blend, not both")
@@ -114,7 +114,7 @@ def main(argv: list[str]) -> int:
         raise UserError("give --input and --output (or --list_models)")
     model_name = "universal" if FLAGS.style and not FLAGS["model"].present else FLAGS.model
     model_path = models.get(model_name, model_name)
-    options = _options(model_name)
+    option_fields = _options(model_name)
     spec, mask_options = common.mask_request()
     source, target = Path(FLAGS.input), Path(FLAGS.output)
     if not source.exists():
@@ -128,7 +128,8 @@ def main(argv: list[str]) -> int:
         pairs = [(source, images.check_output_path(target, inputs))]
         images.load_image(source, "input")  # a single bad input is an error, not a skip
     common.start_tensorflow()
-    from tf_nst.transfer import load_model, transfer_files
+    from tf_nst.transfer import TransferOptions, load_model, transfer_files
+    options = TransferOptions(**option_fields)
 
     model = load_model(model_path, FLAGS.precision, FLAGS.weights_dir)
     if FLAGS.style_index is not None or FLAGS.blend:
