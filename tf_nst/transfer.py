@@ -21,10 +21,8 @@ from tf_nst import images as images_lib
 from tf_nst import masks, model_files, transform_net
 from tf_nst.model_files import resolve_model_path
 from tf_nst.errors import UserError
-from tf_nst.features import auto_precision
-
-PRECISIONS = ("auto", "float32", "mixed_bfloat16")
-
+from tf_nst.config import PRESERVE_COLOR
+from tf_nst.features import resolve_precision
 
 class StyleModel:
     """A trained transform network as a callable on float32 [N, H, W, 3] images in 0..255.
@@ -88,10 +86,8 @@ def load_model(name_or_dir: str | Path, precision: str = "auto", weights_dir: st
     """Load a bundled model, a ``tf-nst train`` folder or an .npz file: a :class:`StyleModel` for a
     transform network, a :class:`tf_nst.universal.UniversalModel` for universal decoders (which
     also need the VGG19 weights: ``weights_dir`` or ``$TF_NST_WEIGHTS_DIR``)."""
-    if precision not in PRECISIONS:
-        raise UserError(f"unknown precision {precision!r}; choose one of {', '.join(PRECISIONS)}")
+    precision = resolve_precision(precision)
     path = resolve_model_path(name_or_dir)
-    precision = auto_precision() if precision == "auto" else precision
     try:
         kind = model_files.read_metadata(path).get("kind", "transform_net")
         if kind == "universal_decoders":
@@ -101,9 +97,6 @@ def load_model(name_or_dir: str | Path, precision: str = "auto", weights_dir: st
     except (OSError, ValueError, KeyError) as error:
         raise UserError(f"{path} is not a tf_nst model file ({type(error).__name__})") from None
     return StyleModel(network, metadata, precision)
-
-
-PRESERVE_COLOR = ("none", "luminance", "histogram")
 
 
 @dataclasses.dataclass

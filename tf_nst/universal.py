@@ -25,6 +25,7 @@ from tf_nst import feature_transforms as ft
 from tf_nst import images as images_lib
 from tf_nst import masks as masks_lib
 from tf_nst.decoders import build_decoder_set
+from tf_nst.config import PRESERVE_COLOR
 from tf_nst.errors import UserError
 from tf_nst.features import FeatureExtractor, dtype_policy
 from tf_nst.model_files import read_weights
@@ -34,7 +35,6 @@ DEFAULT_LEVELS = ("relu4_1", "relu3_1", "relu2_1", "relu1_1")
 DEFAULT_TRANSFORM = "wct"
 DEFAULT_STYLE_SIZE = 512
 MIN_STYLE_SIZE = images_lib.MIN_STYLE_SIZE
-PRESERVE_COLOR = ("none", "luminance", "histogram")
 #: How many pixels one feature of each level spans (VGG19 pools before relu2_1, relu3_1, relu4_1, relu5_1).
 STRIDES = {"relu1_1": 1, "relu2_1": 2, "relu3_1": 4, "relu4_1": 8, "relu5_1": 16}
 
@@ -143,43 +143,50 @@ class UniversalModel:
 
         encoded_styles = [encoded(style) for style in styles]
         outside = encoded(background) if background is not None else None
-        # Reflect-pad to a multiple of the deepest level's stride so every decoder returns the same size.
-        height, width = content.shape[:2]
-        stride = max(STRIDES[level] for level in levels)
-        pad = ((0, -height % stride), (0, -width % stride))
-        image = tf.constant(np.pad(content, pad + ((0, 0),), mode="reflect")[None], tf.float32)
-        padded_mask = None if mask is None else np.pad(mask, pad, mode="edge")
-        for level in levels:
-            stats = ft.blend_stats([s.stats[level] for s in encoded_styles], weights)
-            args = (image, stats.mean, stats.covariance, stats.covariance_sqrt, tf.constant(float(strength)),
-                    transform)
-            if mask is None:
-                image = self._stage[level](*args)
-            else:
-                size = (image.shape[1] // STRIDES[level], image.shape[2] // STRIDES[level])
-                image = self._stage_masked[level](*args, tf.constant(masks_lib.resize_mask(padded_mask, *size)),
-                                                  outside.stats[level] if outside is not None else None)
-        image = image[0, :height, :width].numpy()
+        stats = {level: ft.blend_stats([s.stats[level] for s in encoded_styles], weights) for level in levels}
+        region = None
+        if mask is not None:
+            stride = max(STRIDES[level] for level in levels)
+            padded_mask = np.pad(mask, ((0, -mask.shape[0] % stride), (0, -mask.shape[1] % stride)), mode="edge")
+
+            def region(level: str, height: int, width: int):
+                size = (height // STRIDES[level], width // STRIDES[level])
+                return (tf.constant(masks_lib.resize_mask(padded_mask, *size)),
+                        outside.stats[level] if outside is not None else None)
+        image = self._cascade(tf.constant(content, tf.float32), stats, tf.constant(float(strength)), transform,
+                              levels, region).numpy()
         if preserve_color == "luminance":
             image = images_lib.combine_luminance(image, content)
         return image.astype(np.float32)
 
+    def _cascade(self, content: tf.Tensor, stats: dict[str, ft.StyleStats], strength: tf.Tensor, transform: str,
+                 levels: Sequence[str], region=None) -> tf.Tensor:
+        """content [H, W, 3] through the stages of ``levels`` -> [H, W, 3]; ``region(level, height, width)``
+        gives the stage's (mask, outside style) when the transform is restricted to a region."""
+        # Reflect-pad to a multiple of the deepest level's stride so every decoder returns the same size.
+        stride = max(STRIDES[level] for level in levels)
+        height, width = tf.shape(content)[0], tf.shape(content)[1]
+        image = tf.pad(content, [[0, -height % stride], [0, -width % stride], [0, 0]], mode="REFLECT")[None]
+        for level in levels:
+            args = (image, stats[level].mean, stats[level].covariance, stats[level].covariance_sqrt, strength,
+                    transform)
+            if region is None:
+                image = self._stage[level](*args)
+            else:
+                image = self._stage_masked[level](*args, *region(level, image.shape[1], image.shape[2]))
+        return image[0, :height, :width]
+
     def transfer_tensor(self, content: tf.Tensor, style: tf.Tensor, strength: tf.Tensor,
-                       transform: str = DEFAULT_TRANSFORM, levels: Sequence[str] = DEFAULT_LEVELS,
-                       style_size: int = DEFAULT_STYLE_SIZE) -> tf.Tensor:
+                        transform: str = DEFAULT_TRANSFORM, levels: Sequence[str] = DEFAULT_LEVELS,
+                        style_size: int = DEFAULT_STYLE_SIZE) -> tf.Tensor:
         """The same cascade in TensorFlow ops only (for SavedModels): content [H, W, 3] and style
         [h, w, 3] float32 0..255, strength a scalar -> [H, W, 3]."""
         shape = tf.cast(tf.shape(style)[:2], tf.float32)
         style = tf.image.resize(style, tf.cast(tf.round(shape * style_size / tf.reduce_max(shape)), tf.int32),
                                 antialias=True)
-        features = self.style_encoder(style[None])
-        stride = max(STRIDES[level] for level in levels)
-        height, width = tf.shape(content)[0], tf.shape(content)[1]
-        image = tf.pad(content, [[0, -height % stride], [0, -width % stride], [0, 0]], mode="REFLECT")[None]
-        for level in levels:
-            stats = ft.style_stats(features[level][0])
-            image = self._stage[level](image, stats.mean, stats.covariance, stats.covariance_sqrt, strength, transform)
-        return image[0, :height, :width]
+        moments = self._moments(style[None])
+        stats = {level: ft.StyleStats(*moments[level]) for level in levels}
+        return self._cascade(content, stats, strength, transform, levels)
 
     def __call__(self, contents, styles, strength: float = 1.0) -> tf.Tensor:
         """Stylize each content image [N, H, W, 3] with the style of the same index ([N, h, w, 3],

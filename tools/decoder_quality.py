@@ -18,12 +18,13 @@ def reconstruction_quality(model, photos: list[np.ndarray], untrained: bool = Fa
     """Mean (PSNR dB, luminance SSIM) per level of decoding each photo's own features."""
     import tensorflow as tf
     from tf_nst import decoders, metrics
+    from tf_nst.universal import STRIDES
     results = {}
     for level in model.levels:
         decoder = decoders.build_decoder(level, model.metadata["width"]) if untrained else model.decoders[level]
         scores = []
         for photo in photos:
-            stride = 2 ** (int(level[4]) - 1)
+            stride = STRIDES[level]
             photo = photo[: photo.shape[0] // stride * stride, : photo.shape[1] // stride * stride]
             features = model.encoders[level](tf.constant(photo[None]))[level]
             image = np.clip(tf.cast(decoder(features), tf.float32).numpy()[0], 0, 255)
