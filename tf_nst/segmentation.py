@@ -164,21 +164,22 @@ class DeepLabV3:
         for mirrored in (False, True) if self.flip else (False,):
             view = image[:, ::-1] if mirrored else image
             whole = self._tiled(view, upsample, 1)
-            tiled = self._tiled(view, upsample, self.tiles) if self.tiles > 1 else whole
-            result = whole if tiled is whole else (whole + tiled) / 2
+            tiled = self._tiled(view, upsample, self.tiles) if self.tiles > 1 else None
+            result = whole if tiled is None else (whole + tiled) / 2
             results.append(result[:, ::-1] if mirrored else result)
         return results[0] if len(results) == 1 else (results[0] + results[1]) / 2
 
-    def _tiled(self, image: np.ndarray, upsample, tiles: int) -> np.ndarray:
+    def _tiled(self, image: np.ndarray, upsample, tiles: int) -> np.ndarray | None:
         """Run the model on each tile (one tile = the raw model: the whole image stretched to 257x257,
-        scaled to [-1, 1]); ``upsample([257, 257, 21] logits, h, w) -> [h, w, C]``; average over tiles."""
+        scaled to [-1, 1]); ``upsample([257, 257, 21] logits, h, w) -> [h, w, C]``; average over tiles.
+        None when ``tiles`` > 1 but the image is too small for more than one (the whole view covers it)."""
         model_inputs = _model_inputs_graph()
         height, width = image.shape[:2]
         tile_h, tops = _tile_boxes(height, tiles, self.overlap, self.model.size)
         tile_w, lefts = _tile_boxes(width, tiles, self.overlap, self.model.size)
         boxes = [(top, left) for top in tops for left in lefts]
         if tiles > 1 and len(boxes) == 1:  # the image is too small for tiles: the whole view only
-            return self._tiled(image, upsample, 1)
+            return None
         crops = np.stack([image[top:top + tile_h, left:left + tile_w] for top, left in boxes]).astype(np.float32)
         batch = model_inputs(crops, self.model.size, 127.5, 127.5).numpy()
         total = count = None
