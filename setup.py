@@ -23,6 +23,7 @@ setup(
         "tensorboard",
         "tensorflow-hub",
         "ai-edge-litert",
+        "opencv-python-headless",  # 16-bit PNG/TIFF output; video
     ],
     extras_require={
         "test": ["pytest", "pytest-timeout", "nbclient", "nbformat", "ipykernel"],

@@ -23,8 +23,10 @@ os.umask(_UMASK)
 _SIXTEEN_BIT_MODES = {"I;16", "I;16B", "I;16L", "I;16N", "I"}
 
 
-def load_image(path: str | os.PathLike, what: str = "image", max_pixels: int = MAX_PIXELS) -> np.ndarray:
-    """Decode any common image file to RGB float32 [H, W, 3] in 0..255.
+def load_image(path: str | os.PathLike, what: str = "image", max_pixels: int = MAX_PIXELS,
+               dtype=np.float32) -> np.ndarray:
+    """Decode any common image file to RGB [H, W, 3] in 0..255, float32 (or ``dtype=np.uint8``,
+    a quarter of the memory, for large images).
 
     Grayscale, palette, RGBA, 16-bit and CMYK files are converted; EXIF rotation is applied.
     Files of more than ``max_pixels`` pixels are refused before they are decoded (decompression
@@ -46,7 +48,7 @@ def load_image(path: str | os.PathLike, what: str = "image", max_pixels: int = M
                     raise too_large
                 image.load()
                 image = ImageOps.exif_transpose(image)
-                return _to_rgb_array(image)
+                return _to_rgb_array(image, dtype)
     except Image.DecompressionBombError:  # beyond twice Pillow's own limit
         raise too_large from None
     except Image.UnidentifiedImageError:
@@ -55,23 +57,50 @@ def load_image(path: str | os.PathLike, what: str = "image", max_pixels: int = M
         raise UserError(f"{what} could not be decoded ({error}): {path}") from None
 
 
-def _to_rgb_array(image: Image.Image) -> np.ndarray:
+def _to_rgb_array(image: Image.Image, dtype=np.float32) -> np.ndarray:
     if image.mode in _SIXTEEN_BIT_MODES:
         values = np.asarray(image, dtype=np.float32)
         scale = 257.0 if values.max(initial=0) > 255 or image.mode.startswith("I;16") else 1.0
         gray = np.clip(values / scale, 0, 255)
-        return np.repeat(gray[..., None], 3, axis=-1)
+        gray = np.rint(gray) if np.dtype(dtype) == np.uint8 else gray
+        return np.repeat(gray[..., None], 3, axis=-1).astype(dtype)
     if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
         image = image.convert("RGBA")
         background = Image.new("RGBA", image.size, (255, 255, 255, 255))
         image = Image.alpha_composite(background, image)
-    return np.asarray(image.convert("RGB"), dtype=np.float32)
+    return np.asarray(image.convert("RGB"), dtype=dtype)
 
 
-def save_image(path: str | os.PathLike, image: np.ndarray) -> Path:
-    """Write an RGB image atomically (temp file in the same folder + rename); creates the folder."""
-    array = np.clip(np.rint(np.asarray(image, dtype=np.float32)), 0, 255).astype(np.uint8)
-    return write_atomically(path, lambda handle, fmt: Image.fromarray(array).save(handle, format=fmt))
+#: Formats that hold 16 bits per channel (written with OpenCV; Pillow writes 8-bit RGB only).
+SIXTEEN_BIT_SUFFIXES = (".png", ".tif", ".tiff")
+
+
+def save_image(path: str | os.PathLike, image: np.ndarray, bit_depth: int = 8, jpeg_quality: int = 95) -> Path:
+    """Write an RGB image atomically (temp file in the same folder + rename); creates the folder.
+
+    ``image``: float 0..255, uint8, or uint16 (0..65535). ``bit_depth=16`` writes 16 bits per
+    channel (PNG or TIFF); ``jpeg_quality`` (1..100) applies to JPEG files.
+    """
+    from tf_nst.tiling import convert
+    suffix = Path(path).suffix.lower()
+    if bit_depth == 16:
+        if suffix not in SIXTEEN_BIT_SUFFIXES:
+            raise UserError(f"16-bit output needs a .png or .tiff file, not {suffix or 'no extension'}: {path}")
+        import cv2
+        array = image if image.dtype == np.uint16 else (
+            np.asarray(image, np.uint16) * 257 if image.dtype == np.uint8 else convert(image, np.uint16))
+        ok, encoded = cv2.imencode(suffix, np.ascontiguousarray(array[..., ::-1]))
+        if not ok:
+            raise UserError(f"could not encode a 16-bit {suffix} image: {path}")
+        return write_atomically(path, lambda handle, fmt: handle.write(encoded.data))
+    if bit_depth != 8:
+        raise UserError(f"bit depth must be 8 or 16, got {bit_depth}")
+    if not 1 <= jpeg_quality <= 100:
+        raise UserError(f"JPEG quality must be from 1 to 100, got {jpeg_quality}")
+    array = image if image.dtype == np.uint8 else (
+        (image // 257).astype(np.uint8) if image.dtype == np.uint16 else convert(image, np.uint8))
+    extra = {"quality": jpeg_quality} if suffix in (".jpg", ".jpeg") else {}
+    return write_atomically(path, lambda handle, fmt: Image.fromarray(array).save(handle, format=fmt, **extra))
 
 
 def write_atomically(path: str | os.PathLike, write, binary: bool = True) -> Path:
@@ -157,14 +186,23 @@ def combine_luminance(luma_source: np.ndarray, colour_source: np.ndarray) -> np.
 
 def match_colour_histogram(source: np.ndarray, target: np.ndarray) -> np.ndarray:
     """Linearly recolour ``source`` so its RGB mean and covariance equal ``target``'s (Gatys et al. 2017)."""
+    return colour_matching(source, target)(source)
+
+
+def colour_matching(source: np.ndarray, target: np.ndarray):
+    """The affine RGB map that gives ``source``'s colours ``target``'s mean and covariance, as a
+    function of an image (to apply one image's map to the tiles of a larger one)."""
     src = source.reshape(-1, 3).astype(np.float64)
     tgt = target.reshape(-1, 3).astype(np.float64)
     src_mean, tgt_mean = src.mean(0), tgt.mean(0)
     src_cov = np.cov(src, rowvar=False) + 1e-3 * np.eye(3)
     tgt_cov = np.cov(tgt, rowvar=False) + 1e-3 * np.eye(3)
     transform = _matrix_sqrt(tgt_cov) @ np.linalg.inv(_matrix_sqrt(src_cov))
-    out = (src - src_mean) @ transform.T + tgt_mean
-    return np.clip(out, 0, 255).reshape(source.shape).astype(np.float32)
+
+    def apply(image: np.ndarray) -> np.ndarray:
+        out = (image.reshape(-1, 3).astype(np.float64) - src_mean) @ transform.T + tgt_mean
+        return np.clip(out, 0, 255).reshape(image.shape).astype(np.float32)
+    return apply
 
 
 def _matrix_sqrt(matrix: np.ndarray) -> np.ndarray:

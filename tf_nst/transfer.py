@@ -18,7 +18,7 @@ import numpy as np
 import tensorflow as tf
 
 from tf_nst import images as images_lib
-from tf_nst import masks, model_files, transform_net
+from tf_nst import masks, model_files, tiling, transform_net
 from tf_nst.model_files import resolve_model_path
 from tf_nst.errors import UserError
 from tf_nst.config import PRESERVE_COLOR
@@ -31,19 +31,30 @@ class StyleModel:
     style; :meth:`select` sets them from a style name, an index or a blend).
     """
 
+    #: Tiling: the network's receptive field, the tile size and the image size above which to tile.
+    receptive_field = tiling.TRANSFORM_NET_RECEPTIVE_FIELD
+    tile_size, tile_overlap = 1024, 128
+    auto_tile_pixels = 2048 * 2048
+
     def __init__(self, network, metadata: dict, precision: str):
         self.network, self.metadata, self.precision = network, metadata, precision
         self.styles: list[str] = list(metadata.get("styles", ()))
         self.name = metadata.get("style", "style")
-        spec = tf.TensorSpec([None, None, None, 3], tf.float32)
+        self._apply = self._compile(network)
+        self._tiles: tiling.ThumbnailNormalized | None = None
         if self.styles:
-            self._apply = tf.function(
-                lambda batch, weights: self.network([batch, tf.tile(weights[None], [tf.shape(batch)[0], 1])],
-                                                    training=False),
-                input_signature=[spec, tf.TensorSpec([len(self.styles)], tf.float32)])
             self.select(0)
-        else:
-            self._apply = tf.function(lambda batch: self.network(batch, training=False), input_signature=[spec])
+
+    def _compile(self, network):
+        spec = tf.TensorSpec([None, None, None, 3], tf.float32)
+        if not self.styles:
+            return tf.function(lambda batch: network(batch, training=False), input_signature=[spec])
+        return tf.function(
+            lambda batch, weights: network([batch, tf.tile(weights[None], [tf.shape(batch)[0], 1])], training=False),
+            input_signature=[spec, tf.TensorSpec([len(self.styles)], tf.float32)])
+
+    def _inputs(self, batch: tf.Tensor):
+        return [batch, tf.tile(tf.constant(self.style_weights)[None], [batch.shape[0], 1])] if self.styles else batch
 
     def select(self, style: int | str | dict[str, float]) -> "StyleModel":
         """Choose the style of a multi-style network: an index, a name, or {name: weight} (a blend)."""
@@ -68,11 +79,26 @@ class StyleModel:
             if np.count_nonzero(self.style_weights) > 1 else self.styles[int(np.argmax(self.style_weights))]
         return self
 
-    def __call__(self, images: tf.Tensor | np.ndarray) -> tf.Tensor:
+    def __call__(self, images: tf.Tensor | np.ndarray, apply=None) -> tf.Tensor:
         images = tf.convert_to_tensor(images, tf.float32)
+        apply = apply or self._apply
         if self.styles:
-            return self._apply(images, tf.constant(self.style_weights))
-        return self._apply(images)
+            return apply(images, tf.constant(self.style_weights))
+        return apply(images)
+
+    def transfer_tiled(self, image: np.ndarray, tiles: tiling.Tiling,
+                       finish: Callable[[np.ndarray, np.ndarray, tuple[slice, slice]], np.ndarray],
+                       out_dtype=np.uint8, progress=None) -> np.ndarray:
+        """One large image [H, W, 3] (0..255, any dtype) tile by tile, every tile normalized with the
+        statistics of the image's thumbnail (:mod:`tf_nst.tiling`); ``finish(output, tile, window)``
+        post-processes each tile's output."""
+        if self._tiles is None:
+            self._tiles = tiling.ThumbnailNormalized(self.network)
+            self._apply_tile = self._compile(self._tiles.network)
+        thumbnail = tf.constant(tiling.thumbnail(image, self.auto_tile_pixels)[None])
+        self._tiles.use(self._tiles.statistics(self._inputs(thumbnail)))
+        return tiling.tiled_map(image, lambda tile, window: finish(self(tile[None], self._apply_tile)[0].numpy(),
+                                                                   tile, window), tiles, out_dtype, progress)
 
     def transfer(self, image: np.ndarray) -> np.ndarray:
         """One [H, W, 3] image in 0..255 -> its stylized version, same size."""
@@ -109,6 +135,8 @@ class TransferOptions:
         (universal: the style recoloured to the photo's colour statistics first; networks: the
         result recoloured to the photo's).
     max_size: shrink inputs whose long side exceeds this many pixels (None = keep the size).
+    tile_size, tile_overlap: tiles for large images (:mod:`tf_nst.tiling`); None = tile images of
+        more than the model's ``auto_tile_pixels`` with its ``tile_size``; 0 = never tile.
     styles, style_weights, background_style, transform, style_size: the universal model's style
         images (or :class:`tf_nst.universal.EncodedStyle`), their blend, the style for the unmasked
         region, "wct" | "adain", and the style's long side in pixels (stroke scale).
@@ -122,6 +150,17 @@ class TransferOptions:
     background_style: object = None
     transform: str = "wct"
     style_size: int = 512
+    tile_size: int | None = None
+    tile_overlap: int | None = None
+
+    def tiling_for(self, model, height: int, width: int) -> tiling.Tiling | None:
+        """How to tile an image of this size through ``model`` (None: in one piece)."""
+        if self.tile_size == 0 or (self.tile_size is None and height * width <= model.auto_tile_pixels):
+            return None
+        size = self.tile_size or model.tile_size
+        overlap = min(model.tile_overlap, tiling.largest_overlap(size)) if self.tile_overlap is None \
+            else self.tile_overlap
+        return tiling.Tiling(size, overlap).check(model.receptive_field)
 
     def check(self, model) -> "TransferOptions":
         from tf_nst import universal
@@ -136,7 +175,21 @@ class TransferOptions:
         if not is_universal and (self.styles or self.background_style is not None):
             raise UserError(f"{model.name} is a single-style network; a style image needs --model=universal")
         universal.check_style_weights(self.styles, self.style_weights)
+        if self.tile_size != 0:
+            self.tiling_for(model, 1 << 30, 1)
         return self
+
+
+@dataclasses.dataclass(frozen=True)
+class OutputOptions:
+    """How result files are written: ``bit_depth`` 8 or 16 (PNG/TIFF), ``jpeg_quality`` 1..100."""
+
+    bit_depth: int = 8
+    jpeg_quality: int = 95
+
+    @property
+    def dtype(self):
+        return np.uint16 if self.bit_depth == 16 else np.uint8
 
 
 def _fit(image: np.ndarray, max_size: int | None) -> np.ndarray:
@@ -144,12 +197,14 @@ def _fit(image: np.ndarray, max_size: int | None) -> np.ndarray:
 
 
 def finish_network_output(stylized: np.ndarray, photo: np.ndarray, options: TransferOptions,
-                          mask: np.ndarray | None = None) -> np.ndarray:
-    """Colour preservation, strength and the mask composite applied to a transform network's output."""
+                          mask: np.ndarray | None = None, recolour=None) -> np.ndarray:
+    """Colour preservation, strength and the mask composite applied to a transform network's output
+    (``recolour``: the histogram colour map to use, by default the one from ``stylized`` to ``photo``)."""
+    photo = np.asarray(photo, np.float32)
     if options.preserve_color == "luminance":
         stylized = images_lib.combine_luminance(stylized, photo)
     elif options.preserve_color == "histogram":
-        stylized = images_lib.match_colour_histogram(stylized, photo)
+        stylized = (recolour or images_lib.colour_matching(stylized, photo))(stylized)
     if options.strength < 1.0:
         stylized = options.strength * stylized + (1.0 - options.strength) * photo
     if mask is not None:
@@ -158,11 +213,41 @@ def finish_network_output(stylized: np.ndarray, photo: np.ndarray, options: Tran
 
 
 def transfer_image(model, image: np.ndarray, options: TransferOptions = TransferOptions(),
-                   mask: np.ndarray | None = None) -> np.ndarray:
-    """One photo [H, W, 3] (0..255) through a fast model; ``mask`` ([H, W] in 0..1, the photo's
-    size after ``max_size``) restricts the style to the selected region."""
-    from tf_nst.universal import UniversalModel
+                   mask: np.ndarray | None = None, out_dtype=np.float32,
+                   progress: Callable[[tiling.TileProgress], None] | None = None) -> np.ndarray:
+    """One photo [H, W, 3] (0..255, float or uint8) through a fast model -> [H, W, 3] of ``out_dtype``
+    (float32 0..255, uint8, or uint16 0..65535); ``mask`` ([H, W] in 0..1, the photo's size after
+    ``max_size``) restricts the style to the selected region. Large images go tile by tile
+    (``options.tile_size``), reporting each tile to ``progress``."""
     image = _fit(image, options.max_size)
+    tiles = options.tiling_for(model, *image.shape[:2])
+    if tiles is not None:
+        return _transfer_tiled(model, image, options, mask, tiles, out_dtype, progress)
+    return tiling.convert(_transfer_whole(model, image, options, mask), out_dtype)
+
+
+def _transfer_tiled(model, image, options: TransferOptions, mask, tiles: tiling.Tiling, out_dtype, progress):
+    from tf_nst.universal import UniversalModel
+    if isinstance(model, UniversalModel):
+        if mask is not None:
+            raise UserError("the universal model takes a mask only in one piece; give --tile_size=0 or a "
+                            "smaller --max_size")
+        return model.transfer_tiled(image, list(options.styles), tiles, options.style_weights, options.strength,
+                                    options.transform, preserve_color=options.preserve_color,
+                                    style_size=options.style_size, out_dtype=out_dtype, progress=progress)
+    recolour = None
+    if options.preserve_color == "histogram":  # one colour map for the whole image, from its thumbnail
+        thumbnail = tiling.thumbnail(image, model.auto_tile_pixels)
+        recolour = images_lib.colour_matching(model.transfer(thumbnail), thumbnail)
+
+    def finish(stylized, tile, window):
+        return finish_network_output(stylized, tile, options, None if mask is None else mask[window], recolour)
+    return model.transfer_tiled(image, tiles, finish, out_dtype, progress)
+
+
+def _transfer_whole(model, image, options: TransferOptions, mask) -> np.ndarray:
+    from tf_nst.universal import UniversalModel
+    image = np.asarray(image, np.float32)
     if isinstance(model, UniversalModel):
         stylized = model.transfer(image, list(options.styles), options.style_weights, options.strength,
                                  options.transform, mask=mask, background=options.background_style,
@@ -190,12 +275,16 @@ def transfer_batch(model: StyleModel, batch: np.ndarray, options: TransferOption
 def transfer_files(model, pairs: Iterable[tuple[Path, Path]], options: TransferOptions = TransferOptions(),
                    batch_size: int = 4, mask_fn: Callable[[np.ndarray], np.ndarray] | None = None,
                    warn=lambda message: print(f"warning: {message}", file=sys.stderr, flush=True),
-                   progress: Callable[[int], None] | None = None) -> tuple[list[Path], list[Path]]:
+                   progress: Callable[[int], None] | None = None, output: OutputOptions = OutputOptions(),
+                   tile_progress: Callable[[tiling.TileProgress], None] | None = None,
+                   max_pixels: int = images_lib.MAX_PIXELS, strict: bool = False) -> tuple[list[Path], list[Path]]:
     """Transfer each (input, output) pair; returns (written, skipped).
 
-    An input that cannot be read is skipped with a warning; the others are still written. A
-    transform network takes images of equal size in batches; the universal model encodes each style
-    once for the whole set. ``mask_fn(image) -> [H, W] mask`` makes it local.
+    An input that cannot be read is skipped with a warning (``strict``: raises the error); the
+    others are still written. Inputs are decoded to 8 bits per channel; a transform network takes
+    images of equal size in batches, and a large image goes alone, tile by tile (``tile_progress``);
+    the universal model encodes each style once for the whole set. ``mask_fn(image) -> [H, W]
+    mask`` makes it local.
     """
     from tf_nst.universal import UniversalModel
     options.check(model)
@@ -206,6 +295,14 @@ def transfer_files(model, pairs: Iterable[tuple[Path, Path]], options: TransferO
         if isinstance(options.background_style, np.ndarray):
             options.background_style = model.encode_style(options.background_style, options.style_size)
     pending: dict[tuple[int, ...], list[tuple[np.ndarray, Path]]] = {}
+    if mask_fn is not None:
+        mask_fn = (lambda fn: lambda image: fn(np.asarray(image, np.float32)))(mask_fn)
+
+    def save(path: Path, image: np.ndarray) -> None:
+        images_lib.save_image(path, image, output.bit_depth, output.jpeg_quality)
+        written.append(path)
+        if progress is not None:
+            progress(len(written))
 
     with concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="tf_nst_masks") as executor:
         def flush(shape: tuple[int, ...]) -> None:
@@ -217,17 +314,20 @@ def transfer_files(model, pairs: Iterable[tuple[Path, Path]], options: TransferO
             else:
                 outputs = transfer_batch(model, batch, options, mask_fn, executor)
             for output_image, (_, output_path) in zip(outputs, group):
-                images_lib.save_image(output_path, output_image)
-                written.append(output_path)
-                if progress is not None:
-                    progress(len(written))
+                save(output_path, output_image)
 
         for source, target in pairs:
             try:
-                image = _fit(images_lib.load_image(source, "input"), options.max_size)
+                image = _fit(images_lib.load_image(source, "input", max_pixels, np.uint8), options.max_size)
             except UserError as error:
+                if strict:
+                    raise
                 warn(f"skipped {error}")
                 skipped.append(source)
+                continue
+            if options.tiling_for(model, *image.shape[:2]) is not None:
+                save(target, transfer_image(model, image, options, mask_fn(image) if mask_fn else None,
+                                            output.dtype, tile_progress))
                 continue
             pending.setdefault(image.shape, []).append((image, target))
             if len(pending[image.shape]) >= batch_size:

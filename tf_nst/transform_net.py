@@ -85,10 +85,15 @@ class ConditionalInstanceNorm(layers.Layer):
         mean = ops.mean(values, axis=(1, 2), keepdims=True)
         variance = ops.var(values, axis=(1, 2), keepdims=True)
         normalized = (values - mean) * ops.rsqrt(variance + self.epsilon)
+        gamma, beta = self.scale_and_shift(style_weights)
+        return ops.cast(normalized * gamma + beta, x.dtype)
+
+    def scale_and_shift(self, style_weights):
+        """The blended scale and shift, float32 [N, 1, 1, C] each."""
         weights = ops.cast(style_weights, "float32")
         gamma = ops.matmul(weights, ops.cast(self.gamma, "float32"))[:, None, None, :]
         beta = ops.matmul(weights, ops.cast(self.beta, "float32"))[:, None, None, :]
-        return ops.cast(normalized * gamma + beta, x.dtype)
+        return gamma, beta
 
     def get_config(self):
         return {**super().get_config(), "num_styles": self.num_styles, "epsilon": self.epsilon}

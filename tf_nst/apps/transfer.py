@@ -11,6 +11,7 @@ Examples:
 """
 from __future__ import annotations
 
+import sys
 import time
 from pathlib import Path
 
@@ -42,6 +43,15 @@ flags.DEFINE_string("models_dir", None, "A folder of trained models (tf-nst trai
 flags.DEFINE_enum("precision", "auto", ["auto", "float32", "mixed_bfloat16"],
                   "auto = bf16 on CPUs with AMX/AVX512-BF16, else float32.")
 flags.DEFINE_integer("batch_size", 4, "Images of equal size stylized together.", lower_bound=1)
+flags.DEFINE_integer("tile_size", None, "Stylize large images in tiles of this many pixels per side "
+                     "(default: automatic above 4 MP for networks, 2.4 MP for --style; 0 = never tile).",
+                     lower_bound=0)
+flags.DEFINE_integer("tile_overlap", None, "Pixels by which neighbouring tiles overlap "
+                     "(default 128 for networks, 160 for --style).", lower_bound=0)
+flags.DEFINE_integer("max_pixels", images.MAX_PIXELS, "Refuse input images with more pixels than this "
+                     "(decompression-bomb guard); raise it explicitly for larger photos.", lower_bound=1)
+flags.DEFINE_enum("bit_depth", "8", ["8", "16"], "Bits per channel of the output (16: .png or .tiff only).")
+flags.DEFINE_integer("jpeg_quality", 95, "Quality of JPEG output, 1..100.", lower_bound=1, upper_bound=100)
 common.define_mask_flags()
 common.define_weights_flag()
 FLAGS = flags.FLAGS
@@ -85,7 +95,8 @@ def _options(model_name: str) -> dict:
         raise UserError(f"--style needs the universal model, not --model={model_name}")
     return dict(strength=FLAGS.strength, preserve_color=FLAGS.preserve_color, max_size=FLAGS.max_size,
                 styles=styles, style_weights=common.parse_blend_weights(FLAGS.style_weights, len(styles)),
-                background_style=background, transform=FLAGS.transform, style_size=FLAGS.style_size)
+                background_style=background, transform=FLAGS.transform, style_size=FLAGS.style_size,
+                tile_size=FLAGS.tile_size, tile_overlap=FLAGS.tile_overlap)
 
 
 def parse_blend(text: str) -> dict[str, float]:
@@ -126,9 +137,13 @@ def main(argv: list[str]) -> int:
             images.refuse_overwriting_inputs(output, inputs)
     else:
         pairs = [(source, images.check_output_path(target, inputs))]
-        images.load_image(source, "input")  # a single bad input is an error, not a skip
+    bit_depth = int(FLAGS.bit_depth)
+    if bit_depth == 16:
+        for _, output in pairs:
+            if output.suffix.lower() not in images.SIXTEEN_BIT_SUFFIXES:
+                raise UserError(f"--bit_depth=16 needs .png or .tiff output, not {output.name}")
     common.start_tensorflow()
-    from tf_nst.transfer import TransferOptions, load_model, transfer_files
+    from tf_nst.transfer import OutputOptions, TransferOptions, load_model, transfer_files
     options = TransferOptions(**option_fields)
 
     model = load_model(model_path, FLAGS.precision, FLAGS.weights_dir)
@@ -144,7 +159,14 @@ def main(argv: list[str]) -> int:
         def mask_fn(image):
             return masks.make_mask(image, spec, mask_options, FLAGS.weights_dir)
     start = time.perf_counter()
-    written, skipped = transfer_files(model, pairs, options, FLAGS.batch_size, mask_fn)
+
+    def tile_progress(state) -> None:
+        end = "\n" if state.done == state.total else ""
+        print(f"\r{state}", end=end, file=sys.stderr, flush=True)
+    # A single bad input is an error, not a skip.
+    written, skipped = transfer_files(model, pairs, options, FLAGS.batch_size, mask_fn,
+                                      output=OutputOptions(bit_depth, FLAGS.jpeg_quality), tile_progress=tile_progress,
+                                      max_pixels=FLAGS.max_pixels, strict=not source.is_dir())
     seconds = time.perf_counter() - start
     where = written[0] if len(pairs) == 1 else target
     local = f", {mask_options.region} of {FLAGS.mask}" if spec is not None else ""
