@@ -40,9 +40,12 @@ def load_image(path: str | os.PathLike, what: str = "image", max_pixels: int = M
     if path.stat().st_size == 0:
         raise UserError(f"{what} file is empty (0 bytes): {path}")
     too_large = UserError(f"{what} is too large to decode safely (limit {max_pixels:,} pixels): {path}")
+    pillow_limit = Image.MAX_IMAGE_PIXELS
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # our own limit decides
+            if pillow_limit is not None and max_pixels >= pillow_limit:  # raised explicitly: Pillow's too
+                Image.MAX_IMAGE_PIXELS = max_pixels
             with Image.open(path) as image:
                 if image.size[0] * image.size[1] > max_pixels:
                     raise too_large
@@ -55,6 +58,8 @@ def load_image(path: str | os.PathLike, what: str = "image", max_pixels: int = M
         raise UserError(f"{what} is not a readable image: {path}") from None
     except (OSError, SyntaxError, ValueError) as error:
         raise UserError(f"{what} could not be decoded ({error}): {path}") from None
+    finally:
+        Image.MAX_IMAGE_PIXELS = pillow_limit
 
 
 def _to_rgb_array(image: Image.Image, dtype=np.float32) -> np.ndarray:
