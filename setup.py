@@ -23,7 +23,8 @@ setup(
         "tensorboard",
         "tensorflow-hub",
         "ai-edge-litert",
-        "opencv-python-headless",  # 16-bit PNG/TIFF output; video
+        "opencv-python-headless",  # 16-bit PNG/TIFF output; optical flow for video
+        "av",  # video decoding / encoding (FFmpeg in the wheel)
     ],
     extras_require={
         "test": ["pytest", "pytest-timeout", "nbclient", "nbformat", "ipykernel"],

@@ -18,8 +18,8 @@ from tf_nst.errors import UserError
 MIN_STYLE_SIZE = 64
 #: Largest image we agree to decode (pixels). Larger files are treated as decompression bombs.
 MAX_PIXELS = 64_000_000
-_UMASK = os.umask(0)
-os.umask(_UMASK)
+UMASK = os.umask(0)  #: the process's umask, read once at import (files we write get 0o666 & ~UMASK)
+os.umask(UMASK)
 _SIXTEEN_BIT_MODES = {"I;16", "I;16B", "I;16L", "I;16N", "I"}
 
 
@@ -118,7 +118,7 @@ def write_atomically(path: str | os.PathLike, write, binary: bool = True) -> Pat
     try:
         with handle:
             write(handle, image_format)
-        os.chmod(handle.name, 0o666 & ~_UMASK)  # temp files are private; the result should not be
+        os.chmod(handle.name, 0o666 & ~UMASK)  # temp files are private; the result should not be
         os.replace(handle.name, path)
     except BaseException:
         Path(handle.name).unlink(missing_ok=True)

@@ -16,6 +16,9 @@ python tools/benchmark.py --tables=optimization,fused,feedforward
                 1, 4, 16, 33 (8K UHD) and 64 megapixels with a bundled model: wall time, time per
                 megapixel and peak resident memory of the process, tiled and (where it fits)
                 untiled, and the mean |tiled - untiled| (of 255)
+  video:        frames per second of tf_nst.video.transfer_video (decode, stylize in batches of 4,
+                stabilize, encode H.264 with the audio copied) on bigbuckbunny at 1280x720 and
+                a 640x360 copy, with a bundled model, --temporal=none and =flow
 Prints Markdown tables; run it on an otherwise idle machine.
 """
 import json
@@ -179,12 +182,48 @@ def measure(kind: str, **arguments) -> dict:
     _, status, usage = os.wait4(process.pid, 0)
     if status != 0:
         raise RuntimeError(f"measurement {kind} {arguments} failed")
-    return {"ms": json.loads(output.strip().splitlines()[-1])["ms"], "peak_mb": usage.ru_maxrss / 1024}
+    return {**json.loads(output.strip().splitlines()[-1]), "peak_mb": usage.ru_maxrss / 1024}
+
+
+def video_fps(path: str, temporal: str, model: str) -> float:
+    """Frames per second of one transfer_video run (model loaded and warmed up first)."""
+    import tempfile
+    import tf_nst
+    from tf_nst.temporal import TemporalOptions
+    from tf_nst.video import transfer_video
+    network = tf_nst.load_model(model)
+    with tempfile.TemporaryDirectory() as folder:
+        transfer_video(network, path, f"{folder}/warm.mp4", temporal=TemporalOptions(temporal), fps=25)
+        return transfer_video(network, path, f"{folder}/out.mp4", temporal=TemporalOptions(temporal)).fps
+
+
+def video_table(f) -> None:
+    import tempfile
+    import av
+    clip = str(toolkit.SHARED_DATA / "video" / "bigbuckbunny.mp4")
+    print("| clip | --temporal=none fps | --temporal=flow fps |")
+    print("|---|---|---|")
+    with tempfile.TemporaryDirectory() as folder:
+        small = f"{folder}/bigbuckbunny_640x360.mp4"
+        with av.open(clip) as source, av.open(small, "w") as target:
+            stream = target.add_stream("libx264", rate=25)
+            stream.width, stream.height, stream.pix_fmt = 640, 360, "yuv420p"
+            for frame in source.decode(video=0):
+                for packet in stream.encode(frame.reformat(640, 360, "yuv420p")):
+                    target.mux(packet)
+            for packet in stream.encode():
+                target.mux(packet)
+        for label, path in (("1280x720", clip), ("640x360", small)):
+            rates = [measure("video", path=path, temporal=t, model=f.model)["fps"] for t in ("none", "flow")]
+            print(f"| bigbuckbunny {label}, {f.model} | {rates[0]:.1f} | {rates[1]:.1f} |", flush=True)
 
 
 def run_measurement(spec: dict, iterations: int) -> None:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     kind = spec.pop("kind")
+    if kind == "video":
+        print(json.dumps({"fps": video_fps(**spec)}))
+        return
     if kind == "universal":
         print(json.dumps({"ms": universal_once_ms(**spec)}))
         return
@@ -305,7 +344,7 @@ def main(_):
         return
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores\n")
     tables = {"optimization": optimization_table, "fused": fused_table, "feedforward": feedforward_table,
-              "local": local_table, "universal": universal_table, "large": large_table}
+              "local": local_table, "universal": universal_table, "large": large_table, "video": video_table}
     for name in f.tables:
         print(f"\n{name}:\n")
         tables[name](f)

@@ -8,6 +8,7 @@ Examples:
   tf-nst transfer --model=starry_night --input=photo.jpg --output=out.jpg \\
       --mask=deeplabv3:person --region=background     # rapid local: keep the people, restyle the rest
   tf-nst transfer --list_models                       # every bundled and found model
+  tf-nst transfer --model=wave --input=clip.mp4 --output=out.mp4   # video: stabilized, audio kept
 """
 from __future__ import annotations
 
@@ -51,6 +52,10 @@ flags.DEFINE_integer("tile_overlap", None, "Pixels by which neighbouring tiles o
 flags.DEFINE_integer("max_pixels", images.MAX_PIXELS, "Refuse input images with more pixels than this "
                      "(decompression-bomb guard); raise it explicitly for larger photos.", lower_bound=1)
 flags.DEFINE_enum("bit_depth", "8", ["8", "16"], "Bits per channel of the output (16: .png or .tiff only).")
+flags.DEFINE_enum("temporal", "flow", ["none", "flow"], "Video: stabilize with optical flow, or frame by frame.")
+flags.DEFINE_float("temporal_blend", 0.8, "Video: how much of the previous output, carried along the motion, "
+                   "a pixel visible in both frames keeps (0..1).")
+flags.DEFINE_float("fps", 25.0, "Video from a folder of numbered frames: frames per second.", lower_bound=0.01)
 flags.DEFINE_integer("jpeg_quality", 95, "Quality of JPEG output, 1..100.", lower_bound=1, upper_bound=100)
 common.define_mask_flags()
 common.define_weights_flag()
@@ -130,6 +135,9 @@ def main(argv: list[str]) -> int:
     source, target = Path(FLAGS.input), Path(FLAGS.output)
     if not source.exists():
         raise UserError(f"input not found: {source}")
+    from tf_nst.video import is_video
+    if is_video(source) or is_video(target):
+        return _video(model_path, option_fields, source, target, spec, mask_options)
     inputs = [source, spec and spec.path, *FLAGS.style, FLAGS.background_style]
     if source.is_dir():
         pairs = _folder_pairs(source, target)
@@ -143,21 +151,12 @@ def main(argv: list[str]) -> int:
             if output.suffix.lower() not in images.SIXTEEN_BIT_SUFFIXES:
                 raise UserError(f"--bit_depth=16 needs .png or .tiff output, not {output.name}")
     common.start_tensorflow()
-    from tf_nst.transfer import OutputOptions, TransferOptions, load_model, transfer_files
+    from tf_nst.transfer import OutputOptions, TransferOptions, transfer_files
     options = TransferOptions(**option_fields)
 
-    model = load_model(model_path, FLAGS.precision, FLAGS.weights_dir)
-    if FLAGS.style_index is not None or FLAGS.blend:
-        if not getattr(model, "styles", None):
-            raise UserError("--style_index and --blend choose among the styles of a multi-style network")
-        model.select(parse_blend(FLAGS.blend) if FLAGS.blend else FLAGS.style_index)
+    model = _load_model(model_path)
     options.check(model)
-    mask_fn = None
-    if spec is not None:
-        from tf_nst import masks
-
-        def mask_fn(image):
-            return masks.make_mask(image, spec, mask_options, FLAGS.weights_dir)
+    mask_fn = _mask_function(spec, mask_options)
     start = time.perf_counter()
 
     def tile_progress(state) -> None:
@@ -173,6 +172,51 @@ def main(argv: list[str]) -> int:
     print(f"wrote {len(written)} image(s) to {where} with {model.name} ({model.precision}{local}) in {seconds:.2f}s"
           + (f"; skipped {len(skipped)} unreadable file(s)" if skipped else ""), flush=True)
     return common.EXIT_FAILED if not written else 0
+
+
+def _load_model(model_path):
+    """The model, with the style chosen by --style_index / --blend for a multi-style network."""
+    from tf_nst.transfer import load_model
+    model = load_model(model_path, FLAGS.precision, FLAGS.weights_dir)
+    if FLAGS.style_index is not None or FLAGS.blend:
+        if not getattr(model, "styles", None):
+            raise UserError("--style_index and --blend choose among the styles of a multi-style network")
+        model.select(parse_blend(FLAGS.blend) if FLAGS.blend else FLAGS.style_index)
+    return model
+
+
+def _mask_function(spec, mask_options):
+    """image -> mask for --mask (None without it)."""
+    if spec is None:
+        return None
+    from tf_nst import masks
+    return lambda image: masks.make_mask(image, spec, mask_options, FLAGS.weights_dir)
+
+
+def _video(model_path, option_fields: dict, source: Path, target: Path, spec, mask_options) -> int:
+    """Clip (or folder of numbered frames) -> clip (or folder of frames)."""
+    from tf_nst.temporal import TemporalOptions
+    images.refuse_overwriting_inputs(target, [source, spec and spec.path, *FLAGS.style])
+    temporal = TemporalOptions(FLAGS.temporal, FLAGS.temporal_blend).check()
+    common.start_tensorflow()
+    from tf_nst.transfer import TransferOptions
+    from tf_nst.video import transfer_video
+    model = _load_model(model_path)
+    mask_fn = _mask_function(spec, mask_options)
+    done = [0]
+
+    def progress(state) -> None:
+        done[0] = state.done
+        print(f"\r{state}", end="", file=sys.stderr, flush=True)
+    try:
+        state = transfer_video(model, source, target, TransferOptions(**option_fields), temporal, FLAGS.batch_size,
+                               mask_fn, FLAGS.fps, progress)
+    except KeyboardInterrupt:
+        print(file=sys.stderr)
+        common.fail("transfer", f"interrupted after {done[0]} frame(s); nothing written", common.EXIT_INTERRUPTED)
+    print(f"\nwrote {state.done} frames to {target} with {model.name} ({model.precision}, temporal={FLAGS.temporal}) "
+          f"at {state.fps:.1f} fps", flush=True)
+    return 0
 
 
 def run(argv: list[str]) -> None:
