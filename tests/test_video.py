@@ -141,3 +141,23 @@ def test_ctrl_c_leaves_no_output_and_says_how_far_it_got(tmp_path):
     assert "interrupted after" in stderr and "nothing written" in stderr, stderr
     time.sleep(0.1)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_rotation_metadata_is_kept(tmp_path):
+    import av
+    source = tmp_path / "rotated.mp4"
+    with av.open(str(source), "w") as container:
+        stream = container.add_stream("libx264", rate=25)
+        stream.width, stream.height, stream.pix_fmt = 128, 96, "yuv420p"
+        stream.set_display_rotation(90)
+        for index in range(4):
+            frame = av.VideoFrame.from_ndarray(np.full((96, 128, 3), 50 * index, np.uint8), format="rgb24")
+            for packet in stream.encode(frame):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+    result = run_cli("transfer", "--model=wave", f"--input={source}", f"--output={tmp_path / 'out.mp4'}")
+    assert result.returncode == 0, result.stderr
+    with av.open(str(tmp_path / "out.mp4")) as output:
+        frame = next(output.decode(video=0))
+        assert (frame.rotation, frame.width, frame.height) == (90, 128, 96)
