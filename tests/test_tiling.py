@@ -60,7 +60,7 @@ def bundled_models():
 
 
 def test_tiled_equals_untiled_at_2048_for_every_bundled_model(bundled_models):
-    """Up to a model's auto_tile_pixels the thumbnail is the image: tiles (512 px, so 25 of them)
+    """Up to a model's auto_tile_pixels the thumbnail is the image: tiles (at most 512 px: 6 x 6 of 456)
     must reproduce the untiled output (bar: mean |diff| <= 1.5 of 255 for each bundled model)."""
     from tf_nst.tiling import Tiling
     from tf_nst.transfer import TransferOptions, transfer_image
