@@ -124,6 +124,7 @@ def finish_mask(probability: np.ndarray, image: np.ndarray | None, options: Mask
 def make_mask(image: np.ndarray, spec: str | segmentation.MaskSpec, options: MaskOptions = MaskOptions(),
               weights_dir: str | None = None) -> np.ndarray:
     """The final mask (1 = stylize) for ``image`` [H, W, 3] in 0..255 from a spec such as ``deeplabv3:person``."""
+    image = np.asarray(image, np.float32)  # uint8 frames and photos too
     if isinstance(spec, str):
         spec = segmentation.parse_mask_spec(spec)
     probability = segmentation.probability(image, spec, weights_dir, options.tiles, options.flip)

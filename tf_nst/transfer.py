@@ -162,6 +162,17 @@ class TransferOptions:
             else self.tile_overlap
         return tiling.Tiling(size, overlap).check(model.receptive_field)
 
+    def encoded_for(self, model) -> "TransferOptions":
+        """These options with the universal model's style images encoded once (for many photos or frames)."""
+        from tf_nst.universal import UniversalModel
+        if not isinstance(model, UniversalModel):
+            return self
+
+        def encoded(style):
+            return model.encode_style(style, self.style_size) if isinstance(style, np.ndarray) else style
+        return dataclasses.replace(self, styles=[encoded(style) for style in self.styles],
+                                   background_style=encoded(self.background_style))
+
     def check(self, model) -> "TransferOptions":
         from tf_nst import universal
         universal.check_strength(self.strength)
@@ -289,14 +300,8 @@ def transfer_files(model, pairs: Iterable[tuple[Path, Path]], options: TransferO
     from tf_nst.universal import UniversalModel
     options.check(model)
     written, skipped = [], []
-    if isinstance(model, UniversalModel):
-        options = dataclasses.replace(options, styles=[model.encode_style(s, options.style_size) if isinstance(
-            s, np.ndarray) else s for s in options.styles])
-        if isinstance(options.background_style, np.ndarray):
-            options.background_style = model.encode_style(options.background_style, options.style_size)
+    options = options.encoded_for(model)
     pending: dict[tuple[int, ...], list[tuple[np.ndarray, Path]]] = {}
-    if mask_fn is not None:
-        mask_fn = (lambda fn: lambda image: fn(np.asarray(image, np.float32)))(mask_fn)
 
     def save(path: Path, image: np.ndarray) -> None:
         images_lib.save_image(path, image, output.bit_depth, output.jpeg_quality)

@@ -249,9 +249,7 @@ def transfer_video(model, source: str | os.PathLike, target: str | os.PathLike, 
     if not is_video(target) and Path(target).suffix:
         raise UserError(f"video output needs a {', '.join(VIDEO_SUFFIXES)} file or a folder name: {target}")
     video = VideoSource(source, fps, options.max_size)
-    if isinstance(model, UniversalModel):
-        options = dataclasses.replace(options, styles=[model.encode_style(s, options.style_size) if isinstance(
-            s, np.ndarray) else s for s in options.styles])
+    options = options.encoded_for(model)
     sink = VideoSink(Path(target), video)
     state = VideoProgress(total=video.total)
     decoded, encoded, errors = queue.Queue(2 * batch_size), queue.Queue(2 * batch_size), []
@@ -278,8 +276,7 @@ def transfer_video(model, source: str | os.PathLike, target: str | os.PathLike, 
         if isinstance(model, UniversalModel):
             return np.stack([transfer_image(model, frame, options, None if mask_fn is None else mask_fn(frame))
                              for frame in batch])
-        local = None if mask_fn is None else (lambda frame: mask_fn(np.asarray(frame, np.float32)))
-        return transfer_batch(model, np.stack(batch), options, local)
+        return transfer_batch(model, np.stack(batch), options, mask_fn)
 
     stabilizer = Stabilizer(temporal)
     threads = [_in_thread(decode, errors), _in_thread(encode, errors)]
