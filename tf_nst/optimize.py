@@ -52,11 +52,13 @@ def _as_floats(losses: dict) -> dict:
 
 
 def optimize_image(loss_fn: LossFn, init: np.ndarray, steps: int, settings: OptimizerSettings,
-                   callback: StepCallback | None = None) -> OptimizationResult:
+                   callback: StepCallback | None = None,
+                   should_stop: Callable[[], bool] | None = None) -> OptimizationResult:
     """Run ``steps`` iterations from ``init`` ([H, W, 3] in [0, 1]).
 
     Stops early, keeping the last image with a finite loss, if the loss becomes NaN/Inf;
-    Ctrl-C stops cleanly and returns the current image (``stop_reason="interrupted"``).
+    Ctrl-C stops cleanly and returns the current image (``stop_reason="interrupted"``), and so
+    does ``should_stop()`` returning True after a step (``stop_reason="stopped"``: a Stop button).
     """
     image = tf.Variable(init[None].astype(np.float32), name="image")
     run = _run_lbfgs if settings.name == "lbfgs" else _run_first_order
@@ -76,6 +78,9 @@ def optimize_image(loss_fn: LossFn, init: np.ndarray, steps: int, settings: Opti
             history.append(record)
             if callback is not None:
                 callback(step, latest, record)
+            if should_stop is not None and should_stop():
+                stop_reason = f"stopped after step {step}"
+                break
     except _EarlyStop as stop:
         stop_reason = str(stop)
     except KeyboardInterrupt:

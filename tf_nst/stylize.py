@@ -52,7 +52,8 @@ def stylize(content: np.ndarray, styles: Sequence[np.ndarray], config: ml_collec
             verbose: bool = True, content_map: np.ndarray | None = None,
             style_maps: Sequence[np.ndarray] | None = None,
             style_regions: Sequence[np.ndarray] | None = None, mask: np.ndarray | None = None,
-            background_style: np.ndarray | None = None) -> StylizeResult:
+            background_style: np.ndarray | None = None,
+            should_stop: Callable[[], bool] | None = None) -> StylizeResult:
     """Stylize ``content`` with ``styles`` (blended by ``style_blend``) following ``config``.
 
     Local transfer: with ``mask`` ([H, W] in 0..1, the content's size) only the selected region
@@ -63,7 +64,8 @@ def stylize(content: np.ndarray, styles: Sequence[np.ndarray], config: ml_collec
     restrict the MRF patch matching to regions of the same colour (neural-doodle).
     ``style_regions``: one mask ([H, W] in 0..1, the content's size) per style; style i is matched only
     inside region i (guided Gram matrices, Gatys et al. 2017), in one optimization.
-    ``callback(step, image_0_255, record)`` runs after every step (steps count across scales).
+    ``callback(step, image_0_255, record)`` runs after every step (steps count across scales);
+    ``should_stop()`` is asked after every step and True ends the run with the current image.
     """
     config_lib.validate(config)
     if style_blend is not None and len(style_blend) != len(styles):
@@ -76,7 +78,7 @@ def stylize(content: np.ndarray, styles: Sequence[np.ndarray], config: ml_collec
         if mask.shape != content.shape[:2]:
             raise UserError("the mask must have the content image's size")
         result = stylize(content, styles, config, style_blend, weights_dir, callback, verbose, content_map,
-                         style_maps, style_regions)
+                         style_maps, style_regions, should_stop=should_stop)
         result.image = masks.composite_resized(result.image, content, mask)
         return result
     original_content = content
@@ -121,7 +123,7 @@ def stylize(content: np.ndarray, styles: Sequence[np.ndarray], config: ml_collec
             if verbose else None
         offset = scale_index * config.steps
         result = optimize_image(loss_fn, init, config.steps, settings,
-                                _progress_callback(progbar, callback, offset))
+                                _progress_callback(progbar, callback, offset), should_stop)
         history += [{**record, "step": offset + record["step"], "scale": size} for record in result.history]
         image01, stop_reason = result.image, result.stop_reason
         if stop_reason:
