@@ -27,7 +27,9 @@ setup(
         "av",  # video decoding / encoding (FFmpeg in the wheel)
     ],
     extras_require={
-        "test": ["pytest", "pytest-timeout", "nbclient", "nbformat", "ipykernel"],
+        "web": ["gradio>=5"],  # tf-nst serve
+        # the browser tests also need Debian's chromium and chromium-driver (the README's test line installs them)
+        "test": ["pytest", "pytest-timeout", "nbclient", "nbformat", "ipykernel", "gradio>=5", "selenium>=4.10"],
     },
     entry_points={"console_scripts": ["tf-nst=tf_nst.apps.main:main"]},
 )

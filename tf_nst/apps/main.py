@@ -11,6 +11,7 @@ SUBCOMMANDS = {
     "transfer": "stylize an image or a folder in milliseconds with a bundled or trained network, or any painting",
     "sheet": "one photo through every bundled and found model, on one labelled contact sheet",
     "segment": "write a DeepLabV3 / selfie / file mask (foreground or background) for local style transfer",
+    "serve": "the web page: fast transfer and optimization in the browser (Gradio, this machine only by default)",
     "export": "write a trained network as a TF Serving SavedModel (uint8 and PNG-bytes signatures) / TFLite",
 }
 USAGE = "usage: tf-nst <subcommand> [--flags]   (tf-nst <subcommand> --helpfull for its flags)\n" + "\n".join(
