@@ -160,3 +160,16 @@ def test_a_mask_restyles_only_its_region_or_gives_each_region_its_own_style(mode
     both = transfer_image(model, photo, TransferOptions(styles=[scream], background_style=lilies, style_size=128),
                           mask=mask)
     assert np.abs(both - photo)[mask == 0].mean() > 10 and np.abs(both - left)[mask == 0].mean() > 10
+
+
+def test_each_bundled_decoder_reconstructs_photos_outside_the_training_folder(model):
+    """All ten shared content photos (none is in the training folder) at 512 px: PSNR >= 24 dB for the
+    relu1_1 and relu2_1 decoders, >= 18 dB for relu3_1; every level (relu4_1 included) >= 8 dB above
+    an untrained decoder of the same shape (on the first three photos)."""
+    from tf_nst import images
+    from tf_nst.universal import reconstruction_quality
+    photos = [images.resize_long_side(images.load_image(path), 512) for path in sorted(CONTENT.iterdir())]
+    trained, untrained = reconstruction_quality(model, photos), reconstruction_quality(model, photos[:3], untrained=True)
+    bars = {"relu1_1": 24.0, "relu2_1": 24.0, "relu3_1": 18.0}
+    for level, (psnr, _) in trained.items():
+        assert psnr >= bars.get(level, 0.0) and psnr >= untrained[level][0] + 8.0, (level, trained, untrained)
