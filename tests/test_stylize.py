@@ -5,6 +5,7 @@ import tensorflow as tf
 
 from tf_nst import config as config_lib
 from tf_nst import images
+from tf_nst.errors import UserError
 from tf_nst.optimize import OptimizerSettings, optimize_image
 from tf_nst.perceptual import build_perceptual_loss
 from tf_nst.stylize import stylize
@@ -50,6 +51,25 @@ def test_multiscale_runs_each_scale_and_ends_at_full_size(content_image, style_i
     assert max(result.image.shape[:2]) == 96
     assert [r["scale"] for r in result.history] == [48] * 4 + [96] * 4
     assert [r["step"] for r in result.history] == list(range(1, 9))
+
+
+def test_scale_steps_set_each_scales_iterations_and_scale_detail_starts_from_the_photos_detail(
+        content_image, style_image):
+    config = preset("gatys2016", image_size=96, init="content", scales=(0.5, 1.0), scale_steps=(5, 2),
+                    optimizer="adam")
+    plain = stylize(content_image, [style_image], config, verbose=False)
+    assert [r["scale"] for r in plain.history] == [48] * 5 + [96] * 2
+    assert [r["step"] for r in plain.history] == list(range(1, 8))
+    config.scale_detail = True
+    detailed = stylize(content_image, [style_image], config, verbose=False)
+    photo = images.resize_long_side(content_image, 96)
+    ssim = [float(tf.image.ssim(tf.constant(images.luminance(image)[None, ..., None]),
+                                tf.constant(images.luminance(photo)[None, ..., None]), 255.0)[0])
+            for image in (plain.image, detailed.image)]
+    assert ssim[1] > ssim[0] + 0.05, ssim  # the photo's fine structure is there from the first full-size step
+    config.scale_steps = (5,)
+    with pytest.raises(UserError, match="one positive iteration count per scale"):
+        stylize(content_image, [style_image], config, verbose=False)
 
 
 def test_style_blend_weights_select_the_style(content_image, style_image):

@@ -83,6 +83,11 @@ def base_config() -> ml_collections.ConfigDict:
     config.init = "content"
     # Coarse-to-fine fractions of image_size, each scale initialised from the previous result.
     config.scales = (1.0,)
+    # Iterations at each scale, parallel to scales (most at the small, cheap ones); empty: `steps` at each.
+    config.scale_steps = ()
+    # Start each finer scale from the coarser result plus the content's detail that the coarser scale
+    # could not hold (content minus its blurred copy), so structure need not be re-optimized.
+    config.scale_detail = False
     # "none" | "luminance" (transfer luma only, keep the content's colours) | "histogram"
     # (recolour the style to the content's colour mean/covariance first).
     config.preserve_color = "none"
@@ -259,6 +264,10 @@ def validate(config: ml_collections.ConfigDict) -> ml_collections.ConfigDict:
     _non_negative(config, "epsilon")
     if not config.scales or any(not isinstance(s, (int, float)) or not 0 < s <= 1 for s in config.scales):
         raise UserError(f"config.scales must be fractions in (0, 1], got {tuple(config.scales)!r}")
+    if config.scale_steps and (len(config.scale_steps) != len(config.scales) or any(
+            not isinstance(n, int) or n < 1 for n in config.scale_steps)):
+        raise UserError(f"config.scale_steps must be one positive iteration count per scale {tuple(config.scales)!r}, "
+                        f"got {tuple(config.scale_steps)!r}")
     if not isinstance(config.save_every, int) or config.save_every < 0:
         raise UserError(f"config.save_every must be a non-negative integer, got {config.save_every!r}")
     _non_negative(config, "mrf_weight")

@@ -164,8 +164,9 @@ def _run_lbfgs(loss_fn: LossFn, image: tf.Variable, steps: int, settings: Optimi
         if results is not None and bool(results.converged):
             return  # gradient vanished: nothing left to do
         if results is not None and bool(results.failed):
-            problem = "non-finite" if not all(np.isfinite(float(v)) for v in trial.values()) else "no decrease"
-            raise _EarlyStop(f"L-BFGS line search failed at step {step} ({problem} loss); kept the last accepted image")
+            if all(np.isfinite(float(v)) for v in trial.values()):
+                return  # no decrease along the search direction: converged as far as L-BFGS can tell
+            raise _EarlyStop(f"L-BFGS line search failed at step {step} (non-finite loss); kept the last accepted image")
         evaluated = tf.reshape(results.position, shape).numpy()[0] if results is not None else image.numpy()[0]
         losses = {name: var.read_value() for name, var in accepted.items()}
         if refresh is not None and results is not None:

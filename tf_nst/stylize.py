@@ -103,7 +103,7 @@ def stylize(content: np.ndarray, styles: Sequence[np.ndarray], config: ml_collec
     settings = OptimizerSettings(config.optimizer, config.learning_rate, config.beta_1, config.epsilon,
                                  config.clip_pixels)
     history: list[dict] = []
-    image01, stop_reason = None, None
+    image01, stop_reason, offset = None, None, 0
     for scale_index, scale in enumerate(config.scales):
         size = max(16, round(config.image_size * scale))
         content_s = images_lib.resize_long_side(content, size)
@@ -112,20 +112,24 @@ def stylize(content: np.ndarray, styles: Sequence[np.ndarray], config: ml_collec
             init = initial_image(config.init, content_s, styles_s[0], config.seed)
         else:
             init = images_lib.resize(image01 * 255.0, (content_s.shape[1], content_s.shape[0])) / 255.0
+            if config.scale_detail:
+                coarse = images_lib.resize(images_lib.resize(content_s, image01.shape[1::-1]), content_s.shape[1::-1])
+                init = np.clip(init + (content_s - coarse) / 255.0, 0.0, 1.0)
         regions_s = None if style_regions is None else [
             masks.resize_mask(region, *content_s.shape[:2]) for region in style_regions]
         loss_fn = build_perceptual_loss(config, content_s, styles_s, style_blend, weights_dir,
                                         style_labels, content_labels, regions_s)
+        steps = config.scale_steps[scale_index] if config.scale_steps else config.steps
         if verbose:
             print(f"scale {scale_index + 1}/{len(config.scales)}: {content_s.shape[1]}x{content_s.shape[0]} px, "
-                  f"{config.steps} {config.optimizer} steps", flush=True)
-        progbar = keras.utils.Progbar(config.steps, stateful_metrics=["total", "content", "style", "tv", "mrf"]) \
+                  f"{steps} {config.optimizer} steps", flush=True)
+        progbar = keras.utils.Progbar(steps, stateful_metrics=["total", "content", "style", "tv", "mrf"]) \
             if verbose else None
-        offset = scale_index * config.steps
-        result = optimize_image(loss_fn, init, config.steps, settings,
+        result = optimize_image(loss_fn, init, steps, settings,
                                 _progress_callback(progbar, callback, offset), should_stop)
         history += [{**record, "step": offset + record["step"], "scale": size} for record in result.history]
         image01, stop_reason = result.image, result.stop_reason
+        offset += steps
         if stop_reason:
             break
 
