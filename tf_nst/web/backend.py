@@ -96,7 +96,7 @@ class PageBackend:
 
     def mask(self, photo: np.ndarray, region: str) -> np.ndarray | None:
         """The people mask (DeepLabV3) for a region choice of :data:`REGIONS`; None for the whole photo."""
-        if REGIONS.get(region, "?") == "?":
+        if region not in REGIONS:
             raise UserError(f"unknown region {region!r}")
         if REGIONS[region] is None:
             return None
