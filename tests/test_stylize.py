@@ -107,3 +107,38 @@ def test_noise_init_is_seeded(content_image, style_image):
     a = initial_image("noise", content_image, style_image, seed=3)
     assert np.array_equal(a, initial_image("noise", content_image, style_image, seed=3))
     assert not np.array_equal(a, initial_image("noise", content_image, style_image, seed=4))
+
+
+SIZE_PAIRS = [("tubingen", "starry_night"), ("chicago", "the_scream"), ("golden_gate", "wave")]
+
+
+def test_universal_refine_lands_at_the_same_gram_ratio_at_128_and_256px():
+    """Per-position losses: the same config gives the same balance at any size (each pair of the set
+    within 0.1 Gram ratio), and the universal start is already stylized (far below the photo's own)."""
+    from tf_nst import metrics
+    from conftest import DATA
+    ratios = {}
+    for content_name, style_name in SIZE_PAIRS:
+        content = images.load_image(next((DATA / "content").glob(f"{content_name}.*")))
+        style = images.load_image(next((DATA / "styles").glob(f"{style_name}.*")))
+        for size in (128, 256):
+            config = preset("universal_refine", image_size=size)
+            small = images.resize_long_side(content, size)
+            image = stylize(small, [style], config, verbose=False).image
+            ratios[content_name, size] = metrics.evaluate(image, small, style)["gram_ratio_to_content"]
+    for content_name, _ in SIZE_PAIRS:
+        assert abs(ratios[content_name, 128] - ratios[content_name, 256]) <= 0.1, ratios
+    assert max(ratios.values()) < 0.7, ratios
+
+
+def test_half_size_style_term_falls_and_refuses_regions(content_image, style_image):
+    config = preset("universal_refine", image_size=96, init="content", scales=(1.0,), scale_steps=(), steps=8)
+    history = stylize(content_image, [style_image], config, verbose=False).history
+    assert history[-1]["style_half"] < 0.8 * history[0]["style_half"], (history[0], history[-1])
+    small = images.resize_long_side(content_image, 96)
+    region = np.zeros(small.shape[:2], np.float32)
+    with pytest.raises(UserError, match="half_size_style_weight takes no style regions"):
+        stylize(small, [style_image, style_image], config, verbose=False, style_regions=[region, 1 - region])
+    config.init = "universal"
+    with pytest.raises(UserError, match="init='universal' takes no style regions"):
+        stylize(small, [style_image, style_image], config, verbose=False, style_regions=[region, 1 - region])

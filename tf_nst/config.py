@@ -13,7 +13,7 @@ from tf_nst.errors import UserError
 
 BACKBONES = ("vgg16", "vgg19", "resnet50")
 OPTIMIZERS = ("lbfgs", "adam", "nadam", "sgd")
-INITS = ("content", "style", "noise")
+INITS = ("content", "style", "noise", "universal")
 PRECISIONS = ("auto", "float32", "mixed_bfloat16")
 CONTENT_LOSS_FORMS = ("half_sum", "mean")
 STYLE_LOSS_FORMS = ("gatys", "mean_hw", "mean_chw")
@@ -79,7 +79,8 @@ def base_config() -> ml_collections.ConfigDict:
     config.steps = 100
     # Output long side in pixels.
     config.image_size = 256
-    # Start image: "content" | "style" (resized to the content's size) | "noise" (uniform, seeded).
+    # Start image: "content" | "style" (resized to the content's size) | "noise" (uniform, seeded) |
+    # "universal" (the bundled universal network's one-pass stylization: the optimization refines it).
     config.init = "content"
     # Coarse-to-fine fractions of image_size, each scale initialised from the previous result.
     config.scales = (1.0,)
@@ -88,6 +89,10 @@ def base_config() -> ml_collections.ConfigDict:
     # Start each finer scale from the coarser result plus the content's detail that the coarser scale
     # could not hold (content minus its blurred copy), so structure need not be re-optimized.
     config.scale_detail = False
+    # Weight of the style loss on the image at half size against the style at half size (0 = off):
+    # holds the coarse statistics a large image's full-size Grams let drift (VGG is not scale-invariant);
+    # off for images under 64 px.
+    config.half_size_style_weight = 0.0
     # "none" | "luminance" (transfer luma only, keep the content's colours) | "histogram"
     # (recolour the style to the content's colour mean/covariance first).
     config.preserve_color = "none"
@@ -271,6 +276,7 @@ def validate(config: ml_collections.ConfigDict) -> ml_collections.ConfigDict:
     if not isinstance(config.save_every, int) or config.save_every < 0:
         raise UserError(f"config.save_every must be a non-negative integer, got {config.save_every!r}")
     _non_negative(config, "mrf_weight")
+    _non_negative(config, "half_size_style_weight")
     if config.mrf_weight > 0:
         if not config.mrf_layers:
             raise UserError("config.mrf_weight > 0 needs at least one layer in config.mrf_layers")
@@ -289,6 +295,20 @@ def validate(config: ml_collections.ConfigDict) -> ml_collections.ConfigDict:
             raise UserError(f"config.mrf_rotations must be angles from -45 to 45 degrees, "
                             f"got {tuple(config.mrf_rotations)!r}")
     return config
+
+
+def with_final_steps(config: ml_collections.ConfigDict, steps: int) -> ml_collections.ConfigDict:
+    """``config`` with ``steps`` iterations at the output size (the last scale); coarser scales keep
+    theirs. Returns the config; ``total_steps`` gives the iterations over all scales."""
+    if config.scale_steps:
+        config.scale_steps = (*config.scale_steps[:-1], int(steps))
+    config.steps = int(steps)
+    return config
+
+
+def total_steps(config: ml_collections.ConfigDict) -> int:
+    """Iterations over every scale of an optimization config."""
+    return sum(config.scale_steps) if config.scale_steps else config.steps * len(config.scales)
 
 
 def load_config_file(path: str, argument: str | None = None, **overrides) -> ml_collections.ConfigDict:

@@ -147,6 +147,22 @@ class TotalVariationLoss:
         return total_variation(images)
 
 
+class HalfSizeStyleLoss:
+    """A Gram style loss on the image at half its size, against the style at half its size: keeps the
+    style's statistics at the scale of a coarser synthesis while a large image is refined (VGG's
+    Grams are not scale-invariant, so matching them at full size alone lets coarse ones drift)."""
+
+    needs_image = True
+
+    def __init__(self, extractor: FeatureExtractor, style_term: GramStyleLoss):
+        self.extractor = extractor
+        self.style_term = style_term
+
+    def __call__(self, images: tf.Tensor) -> tf.Tensor:
+        half = tf.nn.avg_pool2d(images, 2, 2, "VALID")
+        return self.style_term(self.extractor(half * 255.0))
+
+
 class PerceptualLoss:
     """Weighted sum of named loss terms sharing one feature-extractor pass.
 

@@ -10,7 +10,12 @@ import numpy as np
 import tensorflow as tf
 
 from tf_nst import losses, mrf
+from tf_nst.errors import UserError
 from tf_nst.features import FeatureExtractor, resolve_precision
+
+
+#: The half-size style term needs VGG's deepest pooling to see at least a few positions.
+MIN_HALF_SIZE_TERM = 64
 
 
 def build_perceptual_loss(config: ml_collections.ConfigDict, content: np.ndarray | None, styles: Sequence[np.ndarray],
@@ -47,9 +52,21 @@ def build_perceptual_loss(config: ml_collections.ConfigDict, content: np.ndarray
         "style": (config.style_weight if config.style_layers else 0.0, style_term),
         "tv": (config.tv_weight, losses.TotalVariationLoss()),
     }
+    if (config.kind == "optimization" and config.half_size_style_weight > 0 and config.style_layers
+            and content is not None and min(content.shape[:2]) >= MIN_HALF_SIZE_TERM):
+        if style_regions is not None:
+            raise UserError("config.half_size_style_weight takes no style regions, masks with a background "
+                            "style or style maps; set it to 0")
+        half_term = losses.GramStyleLoss(config.style_layers, config.style_layer_weights, config.style_loss)
+        half_term.set_targets([extractor(tf.constant(_half(style)[None])) for style in styles], style_blend)
+        terms["style_half"] = (config.half_size_style_weight, losses.HalfSizeStyleLoss(extractor, half_term))
     if use_mrf:
         terms["mrf"] = (config.mrf_weight, _mrf_term(config, extractor, styles, style_labels, content_labels))
     return losses.PerceptualLoss(extractor, terms)
+
+
+def _half(image: np.ndarray) -> np.ndarray:
+    return tf.nn.avg_pool2d(tf.constant(image[None], tf.float32), 2, 2, "VALID")[0].numpy()
 
 
 def _mrf_term(config: ml_collections.ConfigDict, extractor: FeatureExtractor, styles: Sequence[np.ndarray],

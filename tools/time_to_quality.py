@@ -45,8 +45,8 @@ def load_config(name: str, size: int):
         field, _, value = assignment.partition("=")
         config[field] = ast.literal_eval(value)
     config.image_size = size
-    steps = tuple(config.scale_steps) or (config.steps,) * len(config.scales)
-    config.scale_steps = (*steps[:-1], 100_000)  # at the last scale, the clock and the bar decide when to stop
+    config.scale_steps = tuple(config.scale_steps) or (config.steps,) * len(config.scales)
+    config_lib.with_final_steps(config, 100_000)  # at the last scale, the clock and the bar decide when to stop
     return config_lib.validate(config)
 
 

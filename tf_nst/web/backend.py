@@ -168,7 +168,8 @@ class PageBackend:
         if not 0 < style_weight_scale <= 1000:
             raise UserError(f"style weight factor must be in (0, 1000], got {style_weight_scale}")
         config = config_lib.load_config_file(str(presets[preset]))
-        config.image_size, config.steps = int(size), int(steps)
+        config.image_size = int(size)
+        config_lib.with_final_steps(config, steps)
         config.style_weight = config.style_weight * style_weight_scale
         config.preserve_color = COLOURS.get(colours, colours)
         return config_lib.validate(config)
@@ -184,7 +185,8 @@ class PageBackend:
         photo = load_upload(photo_path, "photo", self.settings.max_pixels).astype(np.float32)
         painting = load_upload(painting_path, "painting", self.settings.max_pixels).astype(np.float32)
         stop = self._stops[session] = threading.Event()
-        total = steps * len(config.scales)
+        from tf_nst.config import total_steps
+        total = total_steps(config)
         steps_seen, losses, shown = [], [], 0.0
         try:
             for step, image, value in self.worker.run(photo, painting, config, self.settings.weights_dir, stop):
