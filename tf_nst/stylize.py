@@ -45,17 +45,17 @@ def universal_start(content: np.ndarray, styles: Sequence[np.ndarray], style_ble
     """The bundled universal network's one-pass stylization of ``content`` ([H, W, 3] 0..255) with the
     (blended) ``styles`` as given (their size is the stroke scale), in [0, 1]: a start image that is
     already close to the style, so the optimization only refines it."""
+    smallest = images_lib.MIN_STYLE_SIZE  # the universal encoder's smallest style
+    styles = [images_lib.resize_long_side(s, round(max(s.shape[:2]) * smallest / min(s.shape[:2])))
+              if min(s.shape[:2]) < smallest else s for s in styles]
     model = _universal_model(precision, weights_dir)
-    from tf_nst.universal import MIN_STYLE_SIZE
-    styles = [images_lib.resize_long_side(s, round(max(s.shape[:2]) * MIN_STYLE_SIZE / min(s.shape[:2])))
-              if min(s.shape[:2]) < MIN_STYLE_SIZE else s for s in styles]  # the encoder's smallest input
     image = model.transfer(content, styles, style_blend, style_size=None, levels=UNIVERSAL_START_LEVELS)
     return np.clip(image / 255.0, 0.0, 1.0)
 
 
 def initial_image(kind: str, content: np.ndarray, style: np.ndarray, seed: int) -> np.ndarray:
     """Start image in [0, 1]: the content, the first style resized to the content, or seeded noise
-    (``"universal"``: :func:`universal_start`)."""
+    (``init="universal"`` needs every style and their blend: :func:`universal_start`)."""
     if kind == "content":
         return content / 255.0
     if kind == "style":
