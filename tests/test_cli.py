@@ -63,6 +63,8 @@ def bad_inputs(d: Path):
         ("steps 0", ["--config.steps=0"], "positive integer"),
         ("steps -3", ["--config.steps=-3"], "positive integer"),
         ("config file", ["--config", str(d / "none.py")], "could not load --config"),
+        ("more memory than the machine has", ["--config=configs/gatys2016.py", "--config.image_size=4096"],
+         "try --config.image_size="),
     ]
 
 
@@ -73,8 +75,9 @@ def test_every_bad_input_is_one_line_nonzero_and_changes_nothing(workdir):
         base = {"--content": str(workdir / "content.png"), "--style": str(workdir / "style.jpg"),
                 "--output": str(workdir / "out.png")}
         args = ["stylize", *flags, *[x for k, v in base.items() if k not in flags for x in (k, v)]]
-        if not any(flag.startswith("--config.steps") for flag in flags):
-            args += ["--config.steps=2", "--config.image_size=32"]
+        for field, value in (("steps", 2), ("image_size", 32)):
+            if not any(flag.startswith(f"--config.{field}") for flag in flags):
+                args.append(f"--config.{field}={value}")
         result = run_cli(*args)
         assert_one_line_error(result, fragment)
         assert digest(workdir) == before, name
@@ -119,11 +122,19 @@ def test_odd_image_formats_just_work(tmp_path):
         assert np.abs(out - source).mean() < 40  # two Adam steps from the decoded photo, not from garbage
 
 
-def test_no_argument_main_job_uses_bundled_example(tmp_path):
-    result = run_cli("stylize", "--config.steps=3", "--config.image_size=64", cwd=tmp_path)
+def test_the_main_job_writes_a_512px_result_that_meets_the_quality_bar(tmp_path):
+    """`tf-nst stylize` with no arguments: the bundled example at the default's 512 px, both scales
+    shown with their iterations and losses, and a result with Gram ratio <= 0.45 and luminance SSIM
+    >= 0.38 (the time-to-quality bar; its time is measured by tools/time_to_quality.py)."""
+    from tf_nst import images, metrics
+    result = run_cli("stylize", cwd=tmp_path)
     assert result.returncode == 0, result.stderr[-2000:]
-    assert "3/3" in result.stdout  # progress is shown
+    assert "scale 1/2" in result.stdout and "scale 2/2" in result.stdout and "content" in result.stdout
     assert {p.name for p in tmp_path.iterdir()} == {"stylized.png", "stylized.json", "stylized_loss.png"}
+    image = images.load_image(tmp_path / "stylized.png")
+    assert max(image.shape[:2]) == 512
+    numbers = metrics.evaluate(image, images.load_image(images.EXAMPLE_CONTENT), images.load_image(images.EXAMPLE_STYLE))
+    assert numbers["gram_ratio_to_content"] <= 0.45 and numbers["ssim_luminance"] >= 0.38, numbers
 
 
 def test_ctrl_c_saves_the_current_image(tmp_path):

@@ -68,3 +68,16 @@ def test_layer_weights_default_to_equal_shares():
     loss.set_target({"a": tf.zeros((1, 2, 2, 1)), "b": tf.zeros((1, 2, 2, 1))})
     value = loss({"a": tf.ones((1, 2, 2, 1)), "b": 3 * tf.ones((1, 2, 2, 1))})
     assert float(value) == pytest.approx(0.5 * 0.5 * 4 + 0.5 * 0.5 * 36)
+
+
+def test_laplacian_loss_is_zero_on_the_photo_one_on_a_flat_image_and_matches_numpy():
+    rng = np.random.default_rng(0)
+    photo = rng.uniform(0, 255, (1, 20, 26, 3)).astype(np.float32)
+    term = losses.LaplacianLoss(pool=2)
+    term.set_target(tf.constant(photo))
+    assert float(term(tf.constant(photo / 255.0))) == pytest.approx(0.0, abs=1e-6)
+    assert float(term(tf.fill([1, 20, 26, 3], 0.5))) == pytest.approx(1.0, rel=1e-5)  # relative to the photo's energy
+    pooled = photo.reshape(1, 10, 2, 13, 2, 3).mean(axis=(2, 4))
+    expected = (4 * pooled[:, 1:-1, 1:-1] - pooled[:, :-2, 1:-1] - pooled[:, 2:, 1:-1]
+                - pooled[:, 1:-1, :-2] - pooled[:, 1:-1, 2:])
+    np.testing.assert_allclose(losses.laplacian(tf.constant(photo), 2).numpy(), expected, rtol=1e-4, atol=1e-3)

@@ -75,7 +75,8 @@ def base_config() -> ml_collections.ConfigDict:
     config.learning_rate = 0.02
     config.beta_1 = 0.9
     config.epsilon = 1e-7
-    # Iterations per scale (L-BFGS: iterations, each with one or more loss evaluations).
+    # Iterations at the output size, the last scale (L-BFGS: iterations, each with one or more loss
+    # evaluations); `tf-nst stylize --config.steps=N` means the same for every preset.
     config.steps = 100
     # Output long side in pixels.
     config.image_size = 256
@@ -84,8 +85,9 @@ def base_config() -> ml_collections.ConfigDict:
     config.init = "content"
     # Coarse-to-fine fractions of image_size, each scale initialised from the previous result.
     config.scales = (1.0,)
-    # Iterations at each scale, parallel to scales (most at the small, cheap ones); empty: `steps` at each.
-    config.scale_steps = ()
+    # Iterations at each scale before the last, parallel to scales[:-1] (most iterations belong at the
+    # small, cheap scales); empty: `steps` at each.
+    config.coarse_steps = ()
     # Start each finer scale from the coarser result plus the content's detail that the coarser scale
     # could not hold (content minus its blurred copy), so structure need not be re-optimized.
     config.scale_detail = False
@@ -93,6 +95,11 @@ def base_config() -> ml_collections.ConfigDict:
     # holds the coarse statistics a large image's full-size Grams let drift (VGG is not scale-invariant);
     # off for images under 64 px.
     config.half_size_style_weight = 0.0
+    # Weight of the Laplacian loss (0 = off): mean squared difference of the image's and the photo's
+    # 3x3 Laplacians after laplacian_pool x laplacian_pool average pooling (Li et al. 2017), divided by
+    # the photo's mean squared Laplacian; keeps edges and fine structure, most on smooth photos.
+    config.laplacian_weight = 0.0
+    config.laplacian_pool = 2
     # "none" | "luminance" (transfer luma only, keep the content's colours) | "histogram"
     # (recolour the style to the content's colour mean/covariance first).
     config.preserve_color = "none"
@@ -269,14 +276,16 @@ def validate(config: ml_collections.ConfigDict) -> ml_collections.ConfigDict:
     _non_negative(config, "epsilon")
     if not config.scales or any(not isinstance(s, (int, float)) or not 0 < s <= 1 for s in config.scales):
         raise UserError(f"config.scales must be fractions in (0, 1], got {tuple(config.scales)!r}")
-    if config.scale_steps and (len(config.scale_steps) != len(config.scales) or any(
-            not isinstance(n, int) or n < 1 for n in config.scale_steps)):
-        raise UserError(f"config.scale_steps must be one positive iteration count per scale {tuple(config.scales)!r}, "
-                        f"got {tuple(config.scale_steps)!r}")
+    if config.coarse_steps and (len(config.coarse_steps) != len(config.scales) - 1 or any(
+            not isinstance(n, int) or n < 1 for n in config.coarse_steps)):
+        raise UserError(f"config.coarse_steps must be one positive iteration count per scale before the last "
+                        f"{tuple(config.scales[:-1])!r}, got {tuple(config.coarse_steps)!r}")
     if not isinstance(config.save_every, int) or config.save_every < 0:
         raise UserError(f"config.save_every must be a non-negative integer, got {config.save_every!r}")
     _non_negative(config, "mrf_weight")
     _non_negative(config, "half_size_style_weight")
+    _non_negative(config, "laplacian_weight")
+    _positive_int(config, "laplacian_pool", 1, 8)
     if config.mrf_weight > 0:
         if not config.mrf_layers:
             raise UserError("config.mrf_weight > 0 needs at least one layer in config.mrf_layers")
@@ -297,18 +306,10 @@ def validate(config: ml_collections.ConfigDict) -> ml_collections.ConfigDict:
     return config
 
 
-def with_final_steps(config: ml_collections.ConfigDict, steps: int) -> ml_collections.ConfigDict:
-    """``config`` with ``steps`` iterations at the output size (the last scale); coarser scales keep
-    theirs. Returns the config; ``total_steps`` gives the iterations over all scales."""
-    if config.scale_steps:
-        config.scale_steps = (*config.scale_steps[:-1], int(steps))
-    config.steps = int(steps)
-    return config
-
-
-def total_steps(config: ml_collections.ConfigDict) -> int:
-    """Iterations over every scale of an optimization config."""
-    return sum(config.scale_steps) if config.scale_steps else config.steps * len(config.scales)
+def steps_per_scale(config: ml_collections.ConfigDict) -> tuple[int, ...]:
+    """Iterations at each of an optimization config's scales: ``coarse_steps`` then ``steps``."""
+    coarse = tuple(config.coarse_steps) or (config.steps,) * (len(config.scales) - 1)
+    return (*coarse, config.steps)
 
 
 def load_config_file(path: str, argument: str | None = None, **overrides) -> ml_collections.ConfigDict:

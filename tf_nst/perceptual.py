@@ -60,6 +60,10 @@ def build_perceptual_loss(config: ml_collections.ConfigDict, content: np.ndarray
         half_term = losses.GramStyleLoss(config.style_layers, config.style_layer_weights, config.style_loss)
         half_term.set_targets([extractor(tf.constant(_half(style)[None])) for style in styles], style_blend)
         terms["style_half"] = (config.half_size_style_weight, losses.HalfSizeStyleLoss(extractor, half_term))
+    if config.kind == "optimization" and config.laplacian_weight > 0 and content is not None:
+        laplacian_term = losses.LaplacianLoss(config.laplacian_pool)
+        laplacian_term.set_target(tf.constant(content[None], tf.float32))
+        terms["laplacian"] = (config.laplacian_weight, laplacian_term)
     if use_mrf:
         terms["mrf"] = (config.mrf_weight, _mrf_term(config, extractor, styles, style_labels, content_labels))
     return losses.PerceptualLoss(extractor, terms)

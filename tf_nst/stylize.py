@@ -16,7 +16,7 @@ import numpy as np
 
 from tf_nst import config as config_lib
 from tf_nst import images as images_lib
-from tf_nst import masks, mrf
+from tf_nst import masks, memory, mrf
 from tf_nst.errors import UserError
 from tf_nst.optimize import OptimizerSettings, optimize_image
 from tf_nst.perceptual import build_perceptual_loss
@@ -51,6 +51,10 @@ def universal_start(content: np.ndarray, styles: Sequence[np.ndarray], style_ble
     model = _universal_model(precision, weights_dir)
     image = model.transfer(content, styles, style_blend, style_size=None, levels=UNIVERSAL_START_LEVELS)
     return np.clip(image / 255.0, 0.0, 1.0)
+
+
+#: Coarse scales whose short side is below this are skipped (VGG pools four times before relu5_1).
+MIN_COARSE_SIDE = 16
 
 
 def initial_image(kind: str, content: np.ndarray, style: np.ndarray, seed: int) -> np.ndarray:
@@ -94,6 +98,9 @@ def stylize(content: np.ndarray, styles: Sequence[np.ndarray], config: ml_collec
     ``should_stop()`` is asked after every step and True ends the run with the current image.
     """
     config_lib.validate(config)
+    height, width = content.shape[:2]
+    memory.check_optimization_fits(config, round(height * config.image_size / max(height, width)),
+                                   round(width * config.image_size / max(height, width)))
     if style_blend is not None and len(style_blend) != len(styles):
         raise ValueError(f"{len(style_blend)} style weights for {len(styles)} styles")
     if background_style is not None:
@@ -130,10 +137,13 @@ def stylize(content: np.ndarray, styles: Sequence[np.ndarray], config: ml_collec
                                  config.clip_pixels)
     history: list[dict] = []
     image01, stop_reason, offset = None, None, 0
-    for scale_index, scale in enumerate(config.scales):
+    for scale_index, (scale, steps) in enumerate(zip(config.scales, config_lib.steps_per_scale(config))):
         size = max(16, round(config.image_size * scale))
         content_s = images_lib.resize_long_side(content, size)
         styles_s = [images_lib.resize_long_side(s, max(16, round(size * config.style_scale))) for s in styles]
+        if (min(min(image.shape[:2]) for image in (content_s, *styles_s)) < MIN_COARSE_SIDE
+                and scale_index < len(config.scales) - 1):
+            continue  # too small for the backbone's deepest pooling: start at the next scale
         if image01 is None and config.init == "universal":
             if style_regions is not None:
                 raise UserError("init='universal' takes no style regions or background style; use init='content'")
@@ -149,12 +159,10 @@ def stylize(content: np.ndarray, styles: Sequence[np.ndarray], config: ml_collec
             masks.resize_mask(region, *content_s.shape[:2]) for region in style_regions]
         loss_fn = build_perceptual_loss(config, content_s, styles_s, style_blend, weights_dir,
                                         style_labels, content_labels, regions_s)
-        steps = config.scale_steps[scale_index] if config.scale_steps else config.steps
         if verbose:
             print(f"scale {scale_index + 1}/{len(config.scales)}: {content_s.shape[1]}x{content_s.shape[0]} px, "
                   f"{steps} {config.optimizer} steps", flush=True)
-        progbar = keras.utils.Progbar(steps, stateful_metrics=["total", "content", "style", "tv", "mrf"]) \
-            if verbose else None
+        progbar = keras.utils.Progbar(steps, stateful_metrics=[*loss_fn.terms, "total"]) if verbose else None
         result = optimize_image(loss_fn, init, steps, settings,
                                 _progress_callback(progbar, callback, offset), should_stop)
         history += [{**record, "step": offset + record["step"], "scale": size} for record in result.history]

@@ -49,6 +49,8 @@ flags.DEFINE_integer("universal_images", 5, "Timed images per universal measurem
 flags.DEFINE_list("large_sizes", ["1333x750", "2667x1500", "5333x3000", "7680x4320", "10000x6400"],
                   "WIDTHxHEIGHT sizes of the large table.")
 flags.DEFINE_integer("untiled_max_mp", 40, "Largest size (megapixels) also run untiled in the large table.")
+flags.DEFINE_list("memory_sizes", ["512", "1024", "2048"], "Output long sides for the stylize memory table.")
+flags.DEFINE_list("memory_configs", ["default", "gatys2016"], "Presets of the memory table ('default': no --config).")
 flags.DEFINE_string("measure", None, "Internal: one measurement in this process, as JSON.")
 PRESET = {"vgg16": "yu_chang_vgg16", "vgg19": "gatys2016", "resnet50": "basheer_resnet50"}
 
@@ -295,9 +297,9 @@ def universal_table(f) -> None:
           flush=True)
 
 
-def transfer_process(arguments: list[str]) -> dict:
-    """`tf-nst transfer ARGUMENTS` in a fresh process: wall seconds and peak resident MB."""
-    command = [sys.executable, "-m", "tf_nst.apps.main", "transfer", *arguments]
+def tf_nst_process(arguments: list[str]) -> dict:
+    """`tf-nst ARGUMENTS` in a fresh process: wall seconds and peak resident MB."""
+    command = [sys.executable, "-m", "tf_nst.apps.main", *arguments]
     start = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"})
@@ -322,8 +324,8 @@ def large_table(f) -> None:
             photo.resize((width, height), Image.BICUBIC).save(source, quality=92)
             megapixels = width * height / 1e6
             common = [f"--model={f.model}", f"--input={source}"]
-            tiled = transfer_process(common + [f"--output={folder}/tiled.tif", "--tile_size=1024"])
-            untiled = transfer_process(common + [f"--output={folder}/untiled.tif", "--tile_size=0"]) \
+            tiled = tf_nst_process(["transfer"] + common + [f"--output={folder}/tiled.tif", "--tile_size=1024"])
+            untiled = tf_nst_process(["transfer"] + common + [f"--output={folder}/untiled.tif", "--tile_size=0"]) \
                 if megapixels <= f.untiled_max_mp else None
             cells = [f"{tiled['seconds']:.1f}", f"{tiled['seconds'] / megapixels:.2f}", f"{tiled['peak_mb']:.0f}"]
             cells += [f"{untiled['seconds']:.1f}", f"{untiled['seconds'] / megapixels:.2f}",
@@ -337,6 +339,28 @@ def large_table(f) -> None:
             print(f"| {width}x{height} | {megapixels:.1f} | " + " | ".join(cells) + " |", flush=True)
 
 
+def memory_table(f) -> None:
+    """Peak resident MB of `tf-nst stylize` per output size, beside tf_nst.memory's estimate."""
+    import tempfile
+    from tf_nst import config as config_lib, default_config, images, memory
+    content, style = toolkit.SHARED_DATA / "content" / "tubingen.jpg", toolkit.SHARED_DATA / "styles" / "starry_night.jpg"
+    height, width = images.load_image(content).shape[:2]
+    print("| config | size | megapixels | peak MB | estimate MB | seconds (2 full-size iterations) |")
+    print("|---|---|---|---|---|---|")
+    with tempfile.TemporaryDirectory() as folder:
+        for name in f.memory_configs:
+            preset = [] if name == "default" else [f"--config=configs/{name}.py"]
+            config = config_lib.load_config_file(str(toolkit.REPO / "configs" / f"{name}.py")) if preset \
+                else default_config.get_config()
+            for size in map(int, f.memory_sizes):
+                run = tf_nst_process(["stylize", *preset, f"--content={content}", f"--style={style}",
+                                      f"--output={folder}/out.png", f"--config.image_size={size}", "--config.steps=2"])
+                out_h, out_w = round(height * size / max(height, width)), round(width * size / max(height, width))
+                estimate = memory.optimization_mb(config, out_h, out_w)
+                print(f"| {name} | {size} | {out_h * out_w / 1e6:.2f} | {run['peak_mb']:.0f} | {estimate:.0f} "
+                      f"| {run['seconds']:.0f} |", flush=True)
+
+
 def main(_):
     f = flags.FLAGS
     if f.measure:
@@ -344,7 +368,7 @@ def main(_):
         return
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores\n")
     tables = {"optimization": optimization_table, "fused": fused_table, "feedforward": feedforward_table,
-              "local": local_table, "universal": universal_table, "large": large_table, "video": video_table}
+              "local": local_table, "universal": universal_table, "large": large_table, "video": video_table, "memory": memory_table}
     for name in f.tables:
         print(f"\n{name}:\n")
         tables[name](f)

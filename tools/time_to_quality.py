@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import statistics
 import time
+from pathlib import Path
 
 import numpy as np
 from absl import app, flags
@@ -23,7 +24,7 @@ flags.DEFINE_list("sizes", ["512", "1024"], "Output long sides, px.")
 flags.DEFINE_list("configs", ["default", "tf_tutorial_vgg19", "gatys2016"],
                   "default (tf-nst stylize's own), or a configs/ preset name[:argument].")
 flags.DEFINE_list("pairs", ["tubingen:starry_night", "chicago:the_scream", "golden_gate:wave", "stata:udnie"],
-                  "content:style names from ../shared/data/content and styles (any extension).")
+                  "content:style names from ../shared/data/content and styles (any extension), or paths.")
 flags.DEFINE_multi_string("set", [], "FIELD=VALUE config overrides for every config (Python literals).")
 flags.DEFINE_integer("check_every", 5, "Evaluate every this many iterations of the last scale.")
 flags.DEFINE_float("max_seconds", 600, "Give up after this many (timed) seconds.")
@@ -45,12 +46,15 @@ def load_config(name: str, size: int):
         field, _, value = assignment.partition("=")
         config[field] = ast.literal_eval(value)
     config.image_size = size
-    config.scale_steps = tuple(config.scale_steps) or (config.steps,) * len(config.scales)
-    config_lib.with_final_steps(config, 100_000)  # at the last scale, the clock and the bar decide when to stop
+    config.coarse_steps = config_lib.steps_per_scale(config)[:-1]
+    config.steps = 100_000  # at the last scale, the clock and the bar decide when to stop
     return config_lib.validate(config)
 
 
 def find(folder: str, stem: str):
+    """An image file given by path, or by its stem in ../shared/data/FOLDER."""
+    if Path(stem).is_file():
+        return Path(stem)
     matches = sorted((toolkit.SHARED_DATA / folder).glob(f"{stem}.*"))
     if not matches:
         raise SystemExit(f"no {folder} image named {stem}")
@@ -61,7 +65,7 @@ def time_to_quality(config, content: np.ndarray, style: np.ndarray) -> tuple[flo
     """(seconds to the bar or None, [(seconds, gram ratio, ssim)] at each check)."""
     from tf_nst import metrics
     from tf_nst.stylize import stylize
-    last_scale_start = sum(config.scale_steps[:-1])
+    last_scale_start = sum(config.coarse_steps)
     state = {"excluded": 0.0, "reached": None, "curve": []}
     start = time.perf_counter()
 
@@ -93,7 +97,7 @@ def main(_):
         for size in map(int, FLAGS.sizes):
             config = load_config(name, size)
             warm_config = load_config(name, 32)
-            warm_config.scale_steps = (1,) * len(warm_config.scales)
+            warm_config.coarse_steps, warm_config.steps = (1,) * (len(warm_config.scales) - 1), 1
             stylize(warm, [warm], warm_config, verbose=False)  # loads the backbone outside the clock
             times = []
             for pair in FLAGS.pairs:

@@ -37,7 +37,7 @@ class PageSettings:
     max_upload_mb: int = 50  # larger uploads are refused by the server
     max_size: int = 2048  # longest output side, fast modes
     max_optimize_size: int = 1024  # longest output side, optimization
-    max_steps: int = 1000  # iterations per scale, optimization
+    max_steps: int = 1000  # iterations at full size, optimization
 
 
 @dataclasses.dataclass
@@ -143,10 +143,11 @@ class PageBackend:
 
     # -- optimize ---------------------------------------------------------------------------
     def presets(self) -> dict[str, Path]:
-        """Optimization presets by name (the ``kind="optimization"`` files of the configs folder)."""
+        """Optimization presets by name: "default" (`tf-nst stylize`'s own), then the
+        ``kind="optimization"`` files of the configs folder."""
         folder = Path(self.settings.configs_dir) if self.settings.configs_dir else REPO_CONFIGS
-        from tf_nst import config as config_lib
-        found = {}
+        from tf_nst import config as config_lib, default_config
+        found = {"default": Path(default_config.__file__)}
         for path in sorted(folder.glob("*.py")) if folder.is_dir() else []:
             try:
                 if config_lib.load_config_file(str(path)).kind == "optimization":
@@ -169,7 +170,7 @@ class PageBackend:
             raise UserError(f"style weight factor must be in (0, 1000], got {style_weight_scale}")
         config = config_lib.load_config_file(str(presets[preset]))
         config.image_size = int(size)
-        config_lib.with_final_steps(config, steps)
+        config.steps = int(steps)
         config.style_weight = config.style_weight * style_weight_scale
         config.preserve_color = COLOURS.get(colours, colours)
         return config_lib.validate(config)
@@ -185,8 +186,8 @@ class PageBackend:
         photo = load_upload(photo_path, "photo", self.settings.max_pixels).astype(np.float32)
         painting = load_upload(painting_path, "painting", self.settings.max_pixels).astype(np.float32)
         stop = self._stops[session] = threading.Event()
-        from tf_nst.config import total_steps
-        total = total_steps(config)
+        from tf_nst.config import steps_per_scale
+        total = sum(steps_per_scale(config))
         steps_seen, losses, shown = [], [], 0.0
         try:
             for step, image, value in self.worker.run(photo, painting, config, self.settings.weights_dir, stop):

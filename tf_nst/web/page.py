@@ -15,7 +15,7 @@ import gradio as gr
 import numpy as np
 import pandas as pd
 
-from tf_nst import images, model_files
+from tf_nst import default_config, images, model_files
 from tf_nst.errors import UserError
 from tf_nst.web.backend import COLOURS, REGIONS, PageBackend, load_upload
 
@@ -104,15 +104,16 @@ def _fast_tab(backend: PageBackend, preview) -> None:
 
 def _optimize_tab(backend: PageBackend, preview) -> None:
     presets = list(backend.presets())
+    default = default_config.get_config()
     with gr.Row():
         with gr.Column():
             photo, _ = _upload("Photo", "opt_photo", preview)
             painting, _ = _upload("Painting", "opt_painting", preview)
-            preset = gr.Dropdown(presets, value="gatys2016" if "gatys2016" in presets else (presets or [None])[0],
-                                 label="Preset (one per paper)", elem_id="opt_preset")
-            size = gr.Slider(16, backend.settings.max_optimize_size, 256, step=16, label="Long side (px)",
-                             elem_id="opt_size")
-            steps = gr.Slider(1, backend.settings.max_steps, 100, step=1, label="Iterations (per scale)",
+            preset = gr.Dropdown(presets, value="default", label="Preset (the default, then one per paper)",
+                                 elem_id="opt_preset")
+            size = gr.Slider(16, backend.settings.max_optimize_size, min(default.image_size,
+                             backend.settings.max_optimize_size), step=16, label="Long side (px)", elem_id="opt_size")
+            steps = gr.Slider(1, backend.settings.max_steps, default.steps, step=1, label="Iterations (at full size)",
                               elem_id="opt_steps")
             style_weight = gr.Slider(0.1, 10.0, 1.0, step=0.1, label="Style weight × (the preset's)")
             colours = gr.Radio(list(COLOURS), value=next(iter(COLOURS)), label="Colours")
