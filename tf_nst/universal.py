@@ -35,6 +35,10 @@ from tf_nst.model_files import read_weights
 DEFAULT_LEVELS = ("relu4_1", "relu3_1", "relu2_1", "relu1_1")
 DEFAULT_TRANSFORM = "wct"
 DEFAULT_STYLE_SIZE = 512
+#: After the deepest level, the image handed to the next level is this much the photo itself:
+#: the deep stage brings the style's large-scale statistics, but its decoder blurs the photo's
+#: structure (20.6 dB PSNR at relu4_1), which the shallower stages cannot restore (README).
+DEFAULT_PHOTO_MIX = 0.5
 MIN_STYLE_SIZE = images_lib.MIN_STYLE_SIZE
 #: How many pixels one feature of each level spans (VGG19 pools before relu2_1, relu3_1, relu4_1, relu5_1).
 STRIDES = {"relu1_1": 1, "relu2_1": 2, "relu3_1": 4, "relu4_1": 8, "relu5_1": 16}
@@ -145,11 +149,13 @@ class UniversalModel:
                 style_weights: Sequence[float] | None = None, strength: float = 1.0,
                 transform: str = DEFAULT_TRANSFORM, levels: Sequence[str] = DEFAULT_LEVELS,
                 mask: np.ndarray | None = None, background: EncodedStyle | np.ndarray | None = None,
-                preserve_color: str = "none", style_size: int | None = DEFAULT_STYLE_SIZE) -> np.ndarray:
+                preserve_color: str = "none", style_size: int | None = DEFAULT_STYLE_SIZE,
+                photo_mix: float = DEFAULT_PHOTO_MIX) -> np.ndarray:
         """One content image [H, W, 3] 0..255 in the blended style(s), same size.
 
         ``mask`` ([H, W] in 0..1): only the selected region takes the style; the rest keeps the
-        content, or takes ``background`` (a second style) if given.
+        content, or takes ``background`` (a second style) if given. ``photo_mix``: how much of the
+        photo the deepest level's output is mixed with before the next level.
         """
         if mask is not None and mask.shape != content.shape[:2]:
             raise UserError(f"the mask is {mask.shape[1]}x{mask.shape[0]} px, the content {content.shape[1]}x"
@@ -167,7 +173,7 @@ class UniversalModel:
                 return (tf.constant(masks_lib.resize_mask(padded_mask, *size)),
                         outside.stats[level] if outside is not None else None)
         image = self._cascade(tf.constant(content, tf.float32), stats, tf.constant(float(strength)), transform,
-                              levels, region).numpy()
+                              levels, region, photo_mix).numpy()
         if preserve_color == "luminance":
             image = images_lib.combine_luminance(image, content)
         return image.astype(np.float32)
@@ -200,7 +206,7 @@ class UniversalModel:
                        style_weights: Sequence[float] | None = None, strength: float = 1.0,
                        transform: str = DEFAULT_TRANSFORM, levels: Sequence[str] = DEFAULT_LEVELS,
                        preserve_color: str = "none", style_size: int | None = DEFAULT_STYLE_SIZE,
-                       out_dtype=np.uint8, progress=None) -> np.ndarray:
+                       out_dtype=np.uint8, progress=None, photo_mix: float = DEFAULT_PHOTO_MIX) -> np.ndarray:
         """A large content image [H, W, 3] (0..255, any dtype) tile by tile: the cascade runs once on a
         thumbnail, and every tile gets that run's feature map at every level (the thumbnail's content
         statistics, :mod:`tf_nst.tiling`) -> [H, W, 3] of ``out_dtype``."""
@@ -215,16 +221,17 @@ class UniversalModel:
                                                      stats[level].covariance_sqrt, tf.constant(float(strength)),
                                                      transform)
             return image
-        self._run_cascade(tf.constant(thumbnail), levels, capture)
+        self._run_cascade(tf.constant(thumbnail), levels, capture, photo_mix)
 
         def apply(tile, window):
             image = self._run_cascade(tf.constant(tile), levels,
-                                      lambda level, image: self._stage_fixed[level](image, *maps[level])).numpy()
+                                      lambda level, image: self._stage_fixed[level](image, *maps[level]),
+                                      photo_mix).numpy()
             return images_lib.combine_luminance(image, tile) if preserve_color == "luminance" else image
         return tiling.tiled_map(content, apply, tiles, out_dtype, progress)
 
     def _cascade(self, content: tf.Tensor, stats: dict[str, ft.StyleStats], strength: tf.Tensor, transform: str,
-                 levels: Sequence[str], region=None) -> tf.Tensor:
+                 levels: Sequence[str], region=None, photo_mix: float = DEFAULT_PHOTO_MIX) -> tf.Tensor:
         """content [H, W, 3] through the stages of ``levels`` -> [H, W, 3]; ``region(level, height, width)``
         gives the stage's (mask, outside style) when the transform is restricted to a region."""
         def stage(level, image):
@@ -233,17 +240,21 @@ class UniversalModel:
                                           stats[level].covariance_sqrt, strength, transform)[0]
             return self._stage_masked[level](image, stats[level], strength, transform,
                                              *region(level, image.shape[1], image.shape[2]))
-        return self._run_cascade(content, levels, stage)
+        return self._run_cascade(content, levels, stage, photo_mix)
 
     @staticmethod
-    def _run_cascade(content: tf.Tensor, levels: Sequence[str], stage) -> tf.Tensor:
+    def _run_cascade(content: tf.Tensor, levels: Sequence[str], stage, photo_mix: float) -> tf.Tensor:
         """Pad ``content`` [H, W, 3] to a multiple of the deepest level's stride (so every decoder
-        returns the same size), ``image = stage(level, image)`` for each level, crop back."""
+        returns the same size), ``image = stage(level, image)`` for each level (the first level's
+        output mixed with ``photo_mix`` of the photo), crop back."""
         stride = max(STRIDES[level] for level in levels)
         height, width = tf.shape(content)[0], tf.shape(content)[1]
-        image = tf.pad(content, [[0, -height % stride], [0, -width % stride], [0, 0]], mode="REFLECT")[None]
-        for level in levels:
+        photo = tf.pad(content, [[0, -height % stride], [0, -width % stride], [0, 0]], mode="REFLECT")[None]
+        image = photo
+        for index, level in enumerate(levels):
             image = stage(level, image)
+            if index == 0 and len(levels) > 1 and photo_mix:
+                image = (1.0 - photo_mix) * image + photo_mix * photo
         return image[0, :height, :width]
 
     def transfer_tensor(self, content: tf.Tensor, style: tf.Tensor, strength: tf.Tensor,
