@@ -90,3 +90,35 @@ def test_a_trained_multistyle_network_selects_blends_and_serves_its_styles(tmp_p
     served = np.load(tmp_path / "served.npy").astype(np.float32)
     keras_path = model.select(1).transfer(photo.round())
     assert np.abs(served - np.clip(np.round(keras_path), 0, 255)).max() <= 1.0
+
+
+def test_init_from_adds_a_style_and_leaves_the_trained_styles_outputs_unchanged(tmp_path):
+    from conftest import DATA, REPO, run_cli
+    from tf_nst import config, images
+    from tf_nst.training import train
+    from tf_nst.transfer import load_model
+    cfg = config.load_config_file(str(REPO / "configs" / "dumoulin2017_multistyle.py"), image_size=64, batch_size=2,
+                                  width=0.25, residual_blocks=2, steps=4, log_every=2, checkpoint_every=4,
+                                  sample_every=4)
+    style = {name: images.load_image(DATA / "styles" / f"{name}.jpg") for name in ("wave", "the_scream", "udnie")}
+    train(cfg, DATA / "train" / "bsds500_val", tmp_path / "two", [style["wave"], style["the_scream"]],
+          ["wave", "the_scream"], verbose=False)
+    cfg.steps, cfg.learning_rate = 20, 1e-2
+    records = []
+    train(cfg, DATA / "train" / "bsds500_val", tmp_path / "three", [style["udnie"]], ["udnie"], verbose=False,
+          init_from=tmp_path / "two", callback=lambda step, losses: records.append(losses))
+    before, after = load_model(tmp_path / "two", "float32"), load_model(tmp_path / "three", "float32")
+    assert after.metadata["styles"] == ["wave", "the_scream", "udnie"]
+    photo = images.resize_long_side(images.load_image(DATA / "content" / "chicago.jpg"), 64)
+    for name in ("wave", "the_scream"):
+        np.testing.assert_array_equal(after.select(name).transfer(photo), before.select(name).transfer(photo))
+    new = after.select("udnie").transfer(photo)
+    assert min(np.abs(new - before.select(n).transfer(photo)).mean() for n in ("wave", "the_scream")) > 0.5
+    losses = [record["style/udnie"] for record in records]  # 10 logs of 2 steps each
+    assert np.mean(losses[-3:]) < np.mean(losses[:3]), losses  # only its scales and shifts learn
+    clash = run_cli("train", f"--config={REPO / 'configs' / 'dumoulin2017_multistyle.py'}",
+                    f"--init_from={tmp_path / 'two'}", f"--style={DATA / 'styles' / 'wave.jpg'}",
+                    f"--data={DATA / 'train' / 'bsds500_val'}", f"--output={tmp_path / 'x'}")
+    assert clash.returncode == 2 and "already has the style(s) wave" in clash.stderr, clash.stderr
+    assert not (tmp_path / "x" / "model.npz").exists()
+

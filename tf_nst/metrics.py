@@ -25,14 +25,17 @@ def _extractor(weights_dir: str | None) -> FeatureExtractor:
     return FeatureExtractor("vgg19", STYLE_LAYERS + (CONTENT_LAYER,), "float32", weights_dir)
 
 
-def gram_distances(extractor: FeatureExtractor, image: np.ndarray, style: np.ndarray) -> dict[str, float]:
-    image_features = extractor(tf.constant(image[None]))
-    style_features = extractor(tf.constant(style[None]))
+def _distances(features: dict, style_features: dict) -> dict[str, float]:
     distances = {}
     for layer in STYLE_LAYERS:
         target = gram_matrix(style_features[layer])
-        distances[layer] = float(tf.norm(gram_matrix(image_features[layer]) - target) / tf.norm(target))
+        distances[layer] = float(tf.norm(gram_matrix(features[layer]) - target) / tf.norm(target))
     return distances
+
+
+def gram_distances(extractor: FeatureExtractor, image: np.ndarray, style: np.ndarray) -> dict[str, float]:
+    """Relative Gram error of ``image`` to ``style`` per layer of :data:`STYLE_LAYERS`."""
+    return _distances(extractor(tf.constant(image[None])), extractor(tf.constant(style[None])))
 
 
 def luminance_ssim(image: np.ndarray, reference: np.ndarray) -> float:
@@ -50,10 +53,10 @@ def evaluate(image: np.ndarray, content: np.ndarray, style: np.ndarray, max_size
     content = images_lib.resize(content, (width, height))
     style = images_lib.resize_long_side(style, max(height, width))
     extractor = _extractor(weights_dir)
-    per_layer = gram_distances(extractor, image, style)
-    content_per_layer = gram_distances(extractor, content, style)
-    image_content = extractor(tf.constant(image[None]))[CONTENT_LAYER]
-    content_content = extractor(tf.constant(content[None]))[CONTENT_LAYER]
+    image_features, content_features, style_features = (extractor(tf.constant(x[None])) for x in (image, content, style))
+    per_layer = _distances(image_features, style_features)
+    content_per_layer = _distances(content_features, style_features)
+    image_content, content_content = image_features[CONTENT_LAYER], content_features[CONTENT_LAYER]
     gram_mean = float(np.mean(list(per_layer.values())))
     content_gram_mean = float(np.mean(list(content_per_layer.values())))
     return {
@@ -65,3 +68,13 @@ def evaluate(image: np.ndarray, content: np.ndarray, style: np.ndarray, max_size
         "content_distance": float(tf.norm(image_content - content_content) / tf.norm(content_content)),
         "ssim_luminance": luminance_ssim(image, content),
     }
+
+
+
+def border_step(image: np.ndarray, width: int = 4) -> float:
+    """|mean luminance of the outer ``width`` px frame - that of the next ``width`` px| (0..255):
+    the dark (or light) frame that zero padding inside a network draws along the border."""
+    luma = images_lib.luminance(np.asarray(image, np.float32))
+    rows, columns = np.arange(luma.shape[0]), np.arange(luma.shape[1])
+    inset = np.minimum(np.minimum(rows, rows[::-1])[:, None], np.minimum(columns, columns[::-1])[None, :])
+    return float(abs(luma[inset < width].mean() - luma[(inset >= width) & (inset < 2 * width)].mean()))

@@ -4,6 +4,7 @@ and where models are found by name. TensorFlow-free, so that the CLI can resolve
 before it starts TensorFlow."""
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path
 
@@ -17,19 +18,33 @@ UNIVERSAL = "universal"
 
 
 def bundled_models() -> list[str]:
-    """Names of the models shipped inside the package (transform networks and ``universal``)."""
+    """Names of the model files shipped inside the package (transform networks, ``universal``)."""
     return sorted(path.stem for path in BUNDLED_DIR.glob("*.npz"))
 
 
+@functools.lru_cache(maxsize=1)
+def bundled_styles() -> dict[str, str]:
+    """Each style of a bundled multi-style network, by name -> the bundled network that holds it."""
+    styles = {}
+    for name in bundled_models():
+        for style in read_metadata(BUNDLED_DIR / f"{name}.npz").get("styles", ()):
+            styles.setdefault(style, name)
+    return styles
+
+
 def bundled_networks() -> list[str]:
-    """The bundled transform networks, each named after its style (all bundled models but ``universal``)."""
-    return [name for name in bundled_models() if name != UNIVERSAL]
+    """Every bundled style, as ``--model`` takes it: the styles of the multi-style networks and the
+    single-style networks (all bundled models but ``universal``, each named after its style)."""
+    holders = set(bundled_styles().values())
+    return sorted(set(bundled_styles()) | {name for name in bundled_models() if name not in holders | {UNIVERSAL}})
 
 
 def find_models(models_dir: str | Path | None = None) -> dict[str, Path]:
-    """Every bundled model, then every model found in ``models_dir`` (``tf-nst train`` folders holding
-    model.npz, and .npz files), by name; a found model never hides a bundled one of the same name."""
+    """Every model by name: the bundled files, the styles of bundled multi-style networks (each
+    naming its network's file), then the models in ``models_dir`` (``tf-nst train`` folders holding
+    model.npz, and .npz files); a found model never hides a bundled one of the same name."""
     found = {name: BUNDLED_DIR / f"{name}.npz" for name in bundled_models()}
+    found.update({style: found[holder] for style, holder in bundled_styles().items() if style not in found})
     if models_dir is not None:
         folder = Path(models_dir)
         if not folder.is_dir():
@@ -42,19 +57,27 @@ def find_models(models_dir: str | Path | None = None) -> dict[str, Path]:
     return found
 
 
-def resolve_model_path(name_or_dir: str | Path) -> Path:
-    """The .npz file for a bundled name, a training folder or a file; UserError if none."""
+def locate_model(name_or_dir: str | Path, models_dir: str | Path | None = None) -> tuple[Path, str | None]:
+    """(the .npz file, the style to select in it or None) for a model name (bundled, a bundled
+    network's style, or found in ``models_dir``), a training folder or a file; UserError if none."""
     path = Path(name_or_dir)
     if path.is_dir():
         if not (path / "model.npz").is_file():
             raise UserError(f"no model.npz in {path} (a folder written by tf-nst train)")
-        return path / "model.npz"
+        return path / "model.npz", None
     if path.is_file():
-        return path
-    if str(name_or_dir) in bundled_models():
-        return BUNDLED_DIR / f"{name_or_dir}.npz"
-    raise UserError(f"unknown model {str(name_or_dir)!r}: not a model folder or .npz file, and not a bundled "
-                    f"model ({', '.join(bundled_models()) or 'none installed'})")
+        return path, None
+    name = str(name_or_dir)
+    found = find_models(models_dir)
+    if name in found:
+        return found[name], name if name in bundled_styles() and name not in bundled_models() else None
+    raise UserError(f"unknown model {name!r}: not a model folder or .npz file, and not a bundled "
+                    f"model ({', '.join(bundled_models() + bundled_networks()) or 'none installed'})")
+
+
+def resolve_model_path(name_or_dir: str | Path) -> Path:
+    """The .npz file for a bundled name, a training folder or a file; UserError if none."""
+    return locate_model(name_or_dir)[0]
 
 
 def save_weights(path: str | Path, model, metadata: dict, dtype: str = "float16") -> None:

@@ -155,17 +155,19 @@ def _check_same_run(run_file: Path, config: ml_collections.ConfigDict, fields: t
 
 def train(config: ml_collections.ConfigDict, data_dir: str | Path, output_dir: str | Path,
           styles: Sequence[np.ndarray] = (), style_names: Sequence[str] = (), weights_dir: str | None = None,
-          verbose: bool = True, callback: Callable[[int, dict], None] | None = None) -> TrainResult:
+          verbose: bool = True, callback: Callable[[int, dict], None] | None = None,
+          init_from: str | Path | None = None) -> TrainResult:
     """Train (or resume training) the network ``config.kind`` names on the photos in ``data_dir``.
 
     ``styles`` ([H, W, 3] 0..255) and their names are what a transform network learns; decoders take none.
+    ``init_from`` (a trained multi-style network) adds ``styles`` to it, training only their scales and shifts.
     """
     config_lib.validate_training(config)
     output_dir = Path(output_dir)
     style_names = list(style_names) or [f"style{index}" for index in range(len(styles))]
-    task = make_task(config, list(styles), style_names, weights_dir)
+    task = make_task(config, list(styles), style_names, weights_dir, None if init_from is None else str(init_from))
     with _exclusive(output_dir):
-        return _train(config, task, data_dir, output_dir, verbose, callback)
+        return _train(task.config, task, data_dir, output_dir, verbose, callback)
 
 
 def _train(config: ml_collections.ConfigDict, task, data_dir: str | Path, output_dir: Path, verbose: bool,
@@ -217,6 +219,7 @@ def _train(config: ml_collections.ConfigDict, task, data_dir: str | Path, output
         return {k: strategy.reduce(tf.distribute.ReduceOp.MEAN, v, axis=None) for k, v in values.items()}
 
     run = {"config": config.to_dict(), **{k: v for k, v in task.metadata.items() if k == "style"},
+           **({"init_from": task.init_from} if getattr(task, "init_from", None) else {}),
            "data": str(data_dir), "skipped_files": unreadable}
     writer = tf.summary.create_file_writer(str(output_dir / "logs"))
     samples = next(iter(dataset))[:2]

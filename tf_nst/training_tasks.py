@@ -24,6 +24,7 @@ from tf_nst import decoders, transform_net
 from tf_nst import images as images_lib
 from tf_nst.errors import UserError
 from tf_nst.features import FeatureExtractor, dtype_policy
+from tf_nst.model_files import read_metadata, resolve_model_path
 from tf_nst.perceptual import build_perceptual_loss
 
 
@@ -64,13 +65,29 @@ class TransformTask:
 
 
 class MultiStyleTask:
-    """One conditional transform network for several styles; batch ``k`` learns style ``k mod S``."""
+    """One conditional transform network for several styles; batch ``k`` learns style ``k mod S``.
+
+    ``init_from`` (a trained multi-style network's ``.npz``) adds ``styles`` to its styles and trains
+    only their scales and shifts (Dumoulin et al.'s fine-tuning shortcut): the convolutions are
+    frozen and the earlier styles' rows get no gradient, so their outputs stay exactly the same.
+    """
 
     architecture_fields = ("width", "residual_blocks", "backbone", "reflect_border")
 
     def __init__(self, config: ml_collections.ConfigDict, styles: Sequence[np.ndarray],
-                 style_names: Sequence[str], weights_dir: str | None):
-        self.config, self.weights_dir, self.names = config, weights_dir, list(style_names)
+                 style_names: Sequence[str], weights_dir: str | None, init_from: str | None = None):
+        self.init_from, previous = init_from, []
+        if init_from is not None:
+            self.init_from = str(resolve_model_path(init_from))
+            previous = list(read_metadata(self.init_from).get("styles", ()))
+            if not previous:
+                raise UserError(f"--init_from takes a multi-style network; {init_from} is not one")
+            config = _adopt_architecture(config, self.init_from)
+            clash = sorted(set(previous) & set(style_names))
+            if clash:
+                raise UserError(f"{init_from} already has the style(s) {', '.join(clash)}")
+        self.config, self.weights_dir, self.previous = config, weights_dir, len(previous)
+        self.names = previous + list(style_names)
         size = max(16, round(config.image_size * config.style_scale))
         self.styles = [images_lib.resize_long_side(style, size) for style in styles]
         self.metadata = {"width": config.width, "residual_blocks": config.residual_blocks, "styles": self.names,
@@ -80,8 +97,12 @@ class MultiStyleTask:
         config = self.config
         with dtype_policy(config.precision):
             self.model = transform_net.build_transform_net(config.width, config.residual_blocks,
-                                                           num_styles=len(self.styles),
+                                                           num_styles=len(self.names),
                                                            reflect_border=config.reflect_border)
+        if self.init_from is not None:  # train the new styles' scales and shifts only
+            transform_net.extend_styles(self.model, self.init_from)
+            for layer in self.model.layers:
+                layer.trainable = isinstance(layer, transform_net.ConditionalInstanceNorm)
         self.perceptual = build_perceptual_loss(config, None, self.styles, weights_dir=self.weights_dir,
                                                 per_style_targets=True)
         self.content_features = FeatureExtractor(config.backbone, config.content_layers, config.precision,
@@ -90,26 +111,39 @@ class MultiStyleTask:
                                    aggregation=tf.VariableAggregation.ONLY_FIRST_REPLICA)
         return self.model
 
+    def _one_hot(self, trained: tf.Tensor, count: int) -> tf.Tensor:
+        """[N, all styles] weights selecting trained style ``trained`` for every photo of the batch."""
+        return tf.tile(tf.one_hot(self.previous + trained, len(self.names))[None], [count, 1])
+
     def losses(self, batch: tf.Tensor) -> dict[str, tf.Tensor]:
         count = len(self.styles)
         index = tf.cast(self.batches.assign_add(1) - 1, tf.int32) % count
-        one_hot = tf.one_hot(index, count)
-        weights = tf.tile(one_hot[None], [tf.shape(batch)[0], 1])
         targets = self.content_features(batch) if self.content_features is not None else None
-        values = self.perceptual(self.model([batch, weights], training=True) / 255.0, targets, index)
+        values = self.perceptual(self.model([batch, self._one_hot(index, tf.shape(batch)[0])], training=True) / 255.0,
+                                 targets, index)
         # Under round robin, the interval mean of count x (style loss where active, else 0) is that
         # style's mean loss (exactly when the logging interval is a multiple of the style count).
-        for position, name in enumerate(self.names):
-            values[f"style/{name}"] = count * one_hot[position] * values["style"]
+        active = tf.one_hot(index, count)
+        for position, name in enumerate(self.names[self.previous:]):
+            values[f"style/{name}"] = count * active[position] * values["style"]
         return values
 
     def samples(self, batch: tf.Tensor) -> tf.Tensor:
-        """Each photo beside its transfer in (up to) the first three styles."""
+        """Each photo beside its transfer in (up to) the first three trained styles."""
         outputs = [batch]
         for position in range(min(3, len(self.styles))):
-            weights = tf.one_hot(tf.fill([tf.shape(batch)[0]], position), len(self.styles))
-            outputs.append(self.model([batch, weights], training=False))
+            outputs.append(self.model([batch, self._one_hot(tf.constant(position), tf.shape(batch)[0])],
+                                      training=False))
         return tf.concat(outputs, 2)
+
+
+def _adopt_architecture(config: ml_collections.ConfigDict, path: str) -> ml_collections.ConfigDict:
+    """``config`` with the network shape of the model in ``path`` (the one whose styles are extended)."""
+    metadata = read_metadata(path)
+    config = ml_collections.ConfigDict(config.to_dict())
+    config.width, config.residual_blocks = metadata["width"], metadata["residual_blocks"]
+    config.reflect_border = metadata.get("reflect_border", False)
+    return config
 
 
 class DecoderTask:
@@ -159,10 +193,15 @@ TASKS = {"transform_training": TransformTask, "decoder_training": DecoderTask}
 
 
 def make_task(config: ml_collections.ConfigDict, styles: Sequence[np.ndarray], style_names: Sequence[str],
-              weights_dir: str | None):
-    """The task for ``config.kind``; a transform network with several styles is the conditional one."""
-    if config.kind == "transform_training" and len(styles) > 1:
+              weights_dir: str | None, init_from: str | None = None):
+    """The task for ``config.kind``; a transform network with several styles (or styles added to a
+    trained multi-style network, ``init_from``) is the conditional one."""
+    if config.kind == "transform_training" and (len(styles) > 1 or init_from is not None):
         if len(set(style_names)) != len(style_names):
             raise UserError(f"style names must differ (they name the styles of the network): {', '.join(style_names)}")
-        return MultiStyleTask(config, styles, style_names, weights_dir)
+        if not styles:
+            raise UserError("--init_from adds styles: give at least one --style")
+        return MultiStyleTask(config, styles, style_names, weights_dir, init_from)
+    if init_from is not None:
+        raise UserError("--init_from adds styles to a multi-style network (a transform network config)")
     return TASKS[config.kind](config, styles, style_names, weights_dir)

@@ -19,7 +19,7 @@ import tensorflow as tf
 
 from tf_nst import images as images_lib
 from tf_nst import masks, model_files, tiling, transform_net
-from tf_nst.model_files import resolve_model_path
+from tf_nst.model_files import locate_model
 from tf_nst.errors import UserError
 from tf_nst.config import PRESERVE_COLOR
 from tf_nst.features import resolve_precision
@@ -108,12 +108,14 @@ class StyleModel:
         return f"StyleModel({self.name!r}, width={self.metadata.get('width')}, precision={self.precision!r})"
 
 
-def load_model(name_or_dir: str | Path, precision: str = "auto", weights_dir: str | None = None):
-    """Load a bundled model, a ``tf-nst train`` folder or an .npz file: a :class:`StyleModel` for a
+def load_model(name_or_dir: str | Path, precision: str = "auto", weights_dir: str | None = None,
+               models_dir: str | Path | None = None):
+    """Load a model by name (bundled, a style of the bundled multi-style network — selected — or
+    one in ``models_dir``), a ``tf-nst train`` folder or an .npz file: a :class:`StyleModel` for a
     transform network, a :class:`tf_nst.universal.UniversalModel` for universal decoders (which
     also need the VGG19 weights: ``weights_dir`` or ``$TF_NST_WEIGHTS_DIR``)."""
     precision = resolve_precision(precision)
-    path = resolve_model_path(name_or_dir)
+    path, style = locate_model(name_or_dir, models_dir)
     try:
         kind = model_files.read_metadata(path).get("kind", "transform_net")
         if kind == "universal_decoders":
@@ -122,7 +124,8 @@ def load_model(name_or_dir: str | Path, precision: str = "auto", weights_dir: st
         network, metadata = transform_net.load_weights(path, precision)
     except (OSError, ValueError, KeyError) as error:
         raise UserError(f"{path} is not a tf_nst model file ({type(error).__name__})") from None
-    return StyleModel(network, metadata, precision)
+    model = StyleModel(network, metadata, precision)
+    return model.select(style) if style is not None else model
 
 
 @dataclasses.dataclass

@@ -25,6 +25,7 @@ from __future__ import annotations
 import functools
 
 import keras
+import numpy as np
 from keras import layers, ops
 
 from tf_nst.decoders import ReflectionPad
@@ -157,3 +158,18 @@ def load_weights(path, precision: str = "float32") -> tuple[keras.Model, dict]:
                                     reflect_border=metadata.get("reflect_border", False))
     model.set_weights(weights)
     return model, metadata
+
+
+def extend_styles(model: keras.Model, path) -> None:
+    """Copy a trained multi-style network (``path``) into ``model``, which has the same shape and
+    more styles: the first styles keep their scales and shifts, the new ones start from their mean."""
+    trained, _ = load_weights(path)
+    for layer in model.layers:
+        source = trained.get_layer(layer.name)
+        if isinstance(layer, ConditionalInstanceNorm):
+            for table, old in ((layer.gamma, source.gamma), (layer.beta, source.beta)):
+                old = ops.convert_to_numpy(old)
+                extra = np.repeat(old.mean(0, keepdims=True), table.shape[0] - old.shape[0], axis=0)
+                table.assign(np.concatenate([old, extra]).astype(table.dtype))
+        else:
+            layer.set_weights(source.get_weights())

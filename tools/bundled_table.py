@@ -31,7 +31,7 @@ def main(_):
     print("|---|---|" + "---|" * (len(photos) + 1))
     for name in FLAGS.models or bundled_networks():
         model = load_model(name)
-        style = images.load_image(toolkit.SHARED_DATA / "styles" / f"{model.metadata['style']}.jpg")
+        style = images.load_image(toolkit.SHARED_DATA / "styles" / f"{model.name}.jpg")
         reports = [metrics.evaluate(model.transfer(photo), photo, style) for photo in photos.values()]
         pairs = [(r["gram_ratio_to_content"], r["ssim_luminance"]) for r in reports]
         ratio, ssim = np.mean(pairs, axis=0)

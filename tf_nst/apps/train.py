@@ -1,11 +1,16 @@
-"""``tf-nst train``: train a network on a folder of photos — a transform network for one style, or
-the universal-style decoders (``configs/li2017_universal.py``, no style).
+"""``tf-nst train``: train a network on a folder of photos — a transform network for one style, one
+for several styles (conditional instance normalization), or the universal-style decoders
+(``configs/li2017_universal.py``, no style).
 
 Examples:
   tf-nst train --style=painting.jpg --data=photos/ --output=models/painting
   tf-nst train --config=configs/johnson2016.py --style=wave.jpg --data=coco/ --output=wave \\
       --config.precision=mixed_bfloat16 --config.steps=20000
   tf-nst train --config=configs/li2017_universal.py --data=photos/ --output=models/universal
+  tf-nst train --config=configs/dumoulin2017_multistyle.py --style=a.jpg --style=b.jpg --style=c.jpg \\
+      --data=photos/ --output=models/abc
+  tf-nst train --config=configs/dumoulin2017_multistyle.py --init_from=models/abc --style=d.jpg \\
+      --data=photos/ --output=models/abcd                # trains only d's scales and shifts
 Running the same command again resumes from the newest checkpoint in --output.
 Watch it with: tensorboard --logdir=MODEL_DIR/logs
 """
@@ -23,9 +28,12 @@ from tf_nst.errors import UserError
 
 _DEFAULT_CONFIG = str(Path(__file__).resolve().parent.parent / "default_training_config.py")
 CONFIG = config_flags.DEFINE_config_file(
-    "config", _DEFAULT_CONFIG, "Training config (configs/johnson2016.py, configs/huang2021_local_residual.py, "
-    "configs/li2017_universal.py); override fields as --config.FIELD=VALUE.", lock_config=True)
-flags.DEFINE_multi_string("style", [], "Style image (a transform network takes one; decoders none).")
+    "config", _DEFAULT_CONFIG, "Training config (configs/johnson2016.py, configs/dumoulin2017_multistyle.py, "
+    "configs/huang2021_local_residual.py, configs/li2017_universal.py); override fields as --config.FIELD=VALUE.", lock_config=True)
+flags.DEFINE_multi_string("style", [], "Style image: one for a transform network, several for a multi-style "
+                          "one (each named after its file stem); decoders take none.")
+flags.DEFINE_string("init_from", None, "A trained multi-style network (name, folder or .npz) to add the "
+                    "--style images to; only their scales and shifts are trained.")
 flags.DEFINE_string("data", None, "Folder of training photos (searched recursively).", required=True)
 flags.DEFINE_string("output", None, "Model folder: model.npz, run.json, checkpoints/, logs/.", required=True)
 flags.DEFINE_integer("logical_cpus", 0, "Split the CPU into this many logical devices (to run "
@@ -46,7 +54,8 @@ def main(argv: list[str]) -> int:
     what = f"for {', '.join(FLAGS.style)}" if FLAGS.style else "(photos only)"
     print(f"training a {config.kind.split('_')[0]} network, width {config.width}, on {FLAGS.data} {what} "
           f"({config.steps} steps, batch {config.batch_size}, {config.precision}, {config.strategy})", flush=True)
-    result = train(config, FLAGS.data, output, styles, [Path(p).stem for p in FLAGS.style], FLAGS.weights_dir)
+    result = train(config, FLAGS.data, output, styles, [Path(p).stem for p in FLAGS.style], FLAGS.weights_dir,
+                   init_from=FLAGS.init_from)
     losses = ", ".join(f"{k} {v:.4g}" for k, v in result.losses.items())
     print(f"wrote {output / 'model.npz'} at step {result.step} ({result.seconds:.0f}s this run); {losses}", flush=True)
     return 0

@@ -129,7 +129,9 @@ def main(argv: list[str]) -> int:
     if not FLAGS.input or not FLAGS.output:
         raise UserError("give --input and --output (or --list_models)")
     model_name = "universal" if FLAGS.style and not FLAGS["model"].present else FLAGS.model
-    model_path = models.get(model_name, model_name)
+    if model_name not in models and not Path(model_name).exists():
+        raise UserError(f"unknown model {model_name!r}: not a model folder or .npz file, and not one of "
+                        f"{', '.join(models)} (--list_models)")
     option_fields = _options(model_name)
     spec, mask_options = common.mask_request()
     source, target = Path(FLAGS.input), Path(FLAGS.output)
@@ -137,7 +139,7 @@ def main(argv: list[str]) -> int:
         raise UserError(f"input not found: {source}")
     from tf_nst.video import is_video
     if is_video(source) or is_video(target):
-        return _video(model_path, option_fields, source, target, spec, mask_options)
+        return _video(model_name, option_fields, source, target, spec, mask_options)
     inputs = [source, spec and spec.path, *FLAGS.style, FLAGS.background_style]
     if source.is_dir():
         pairs = _folder_pairs(source, target)
@@ -154,7 +156,7 @@ def main(argv: list[str]) -> int:
     from tf_nst.transfer import OutputOptions, TransferOptions, transfer_files
     options = TransferOptions(**option_fields)
 
-    model = _load_model(model_path)
+    model = _load_model(model_name)
     options.check(model)
     mask_fn = _mask_function(spec, mask_options)
     start = time.perf_counter()
@@ -174,10 +176,10 @@ def main(argv: list[str]) -> int:
     return common.EXIT_FAILED if not written else 0
 
 
-def _load_model(model_path):
+def _load_model(model_name: str):
     """The model, with the style chosen by --style_index / --blend for a multi-style network."""
     from tf_nst.transfer import load_model
-    model = load_model(model_path, FLAGS.precision, FLAGS.weights_dir)
+    model = load_model(model_name, FLAGS.precision, FLAGS.weights_dir, FLAGS.models_dir)
     if FLAGS.style_index is not None or FLAGS.blend:
         if not getattr(model, "styles", None):
             raise UserError("--style_index and --blend choose among the styles of a multi-style network")
@@ -193,7 +195,7 @@ def _mask_function(spec, mask_options):
     return lambda image: masks.make_mask(image, spec, mask_options, FLAGS.weights_dir)
 
 
-def _video(model_path, option_fields: dict, source: Path, target: Path, spec, mask_options) -> int:
+def _video(model_name: str, option_fields: dict, source: Path, target: Path, spec, mask_options) -> int:
     """Clip (or folder of numbered frames) -> clip (or folder of frames)."""
     from tf_nst.temporal import TemporalOptions
     images.refuse_overwriting_inputs(target, [source, spec and spec.path, *FLAGS.style])
@@ -201,7 +203,7 @@ def _video(model_path, option_fields: dict, source: Path, target: Path, spec, ma
     common.start_tensorflow()
     from tf_nst.transfer import TransferOptions
     from tf_nst.video import transfer_video
-    model = _load_model(model_path)
+    model = _load_model(model_name)
     mask_fn = _mask_function(spec, mask_options)
     done = [0]
 

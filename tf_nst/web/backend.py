@@ -91,7 +91,8 @@ class PageBackend:
         with self._models_lock:
             if name not in self._models:
                 from tf_nst.transfer import load_model
-                self._models[name] = load_model(found[name], weights_dir=self.settings.weights_dir)
+                self._models[name] = load_model(name, weights_dir=self.settings.weights_dir,
+                                                models_dir=self.settings.models_dir)
             return self._models[name]
 
     def mask(self, photo: np.ndarray, region: str) -> np.ndarray | None:
