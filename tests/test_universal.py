@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from conftest import DATA, run_cli
+from conftest import DATA, REPO, run_cli
 
 STYLES = DATA / "styles"
 CONTENT = DATA / "content"
@@ -129,6 +129,13 @@ np.save({str(tmp_path / 'served.npy')!r}, out["stylized"].numpy()[0])
     served = np.load(tmp_path / "served.npy").astype(np.float32)
     assert served.shape == content.shape
     assert np.abs(served - expected).max() <= 1.0 + 1e-3, json.dumps(float(np.abs(served - expected).max()))
+    images.save_image(tmp_path / "content.png", content)  # the two-image request of the serving client
+    images.save_image(tmp_path / "style.png", style)
+    client = subprocess.run([sys.executable, "tools/serving_client.py", f"--image={tmp_path / 'content.png'}",
+                             f"--style={tmp_path / 'style.png'}", "--strength=0.7", f"--output={tmp_path / 'o.png'}",
+                             f"--saved_model={tmp_path / 'sm'}"], cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert client.returncode == 0, client.stderr
+    assert np.abs(images.load_image(tmp_path / "o.png") - expected).max() <= 1.0 + 1e-3
 
 
 @pytest.mark.parametrize("args, message", [

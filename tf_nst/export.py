@@ -135,14 +135,20 @@ def _universal_archive(model) -> keras.export.ExportArchive:
 
 
 def export_tflite(model, path: str | Path, size: tuple[int, int] = (512, 512)) -> Path:
-    """A float16-weight TFLite model on float32 [1, H, W, 3] images in 0..255, H x W fixed to ``size``."""
+    """A float16-weight TFLite model on float32 [1, H, W, 3] images in 0..255, H x W fixed to ``size``
+    (a multi-style network also takes ``style_weights`` [1, styles])."""
     from tf_nst.images import write_atomically
 
-    network = model.network
+    network, styles = model.network, len(getattr(model, "styles", ()))
     archive = keras.export.ExportArchive()
     archive.track(network)
-    archive.add_endpoint("serving_default", lambda images: {"stylized": network(images, training=False)},
-                         [tf.TensorSpec([1, *size, 3], tf.float32, name="images")])
+    images = tf.TensorSpec([1, *size, 3], tf.float32, name="images")
+    if styles:
+        archive.add_endpoint("serving_default", lambda images, style_weights: {
+            "stylized": network([images, style_weights], training=False)},
+            [images, tf.TensorSpec([1, styles], tf.float32, name="style_weights")])
+    else:
+        archive.add_endpoint("serving_default", lambda images: {"stylized": network(images, training=False)}, [images])
     with tempfile.TemporaryDirectory() as staging:
         archive.write_out(staging, verbose=False)  # the converter needs frozen variables, as a SavedModel
         converter = tf.lite.TFLiteConverter.from_saved_model(staging)

@@ -2,6 +2,11 @@
 
   tensorflow_model_server --rest_api_port=8501 --model_name=starry_night --model_base_path=$PWD/serving/starry_night
   python tools/serving_client.py --image=photo.jpg --output=out.png --url=http://localhost:8501/v1/models/starry_night:predict
+  python tools/serving_client.py --image=photo.jpg --style=painting.jpg --strength=0.8 --url=.../models/universal:predict
+  python tools/serving_client.py --image=photo.jpg --style_weights=0,0.5,0.5,0,0,0,0,0,0,0 --url=.../models/multistyle:predict
+
+A single-style network takes the row format ("instances"); the universal model (content and style
+files plus a strength) and a multi-style network (a weight per style) the columnar one ("inputs").
 
 Without a server, --saved_model=DIR answers the same request body in-process, the way TF Serving
 would (base64 in, signature call, base64 out), to check an export end to end.
@@ -20,35 +25,65 @@ flags.DEFINE_string("image", None, "Photo to stylize (JPEG/PNG/GIF/BMP).", requi
 flags.DEFINE_string("output", "served.png", "Where to write the PNG the server returns.")
 flags.DEFINE_string("url", "http://localhost:8501/v1/models/starry_night:predict", "TF Serving :predict URL.")
 flags.DEFINE_string("saved_model", None, "Answer locally from this SavedModel instead of a server.")
+flags.DEFINE_string("style", None, "Universal model: the painting (JPEG/PNG/GIF/BMP).")
+flags.DEFINE_float("strength", 1.0, "Universal model: style strength, 0..1.")
+flags.DEFINE_list("style_weights", None, "Multi-style network: one weight per style.")
 FLAGS = flags.FLAGS
 
 
-def request_body(image_bytes: bytes) -> dict:
-    """The :predict body: one instance, binary input sent as {"b64": ...}."""
-    return {"signature_name": "stylize_encoded", "instances": [{"b64": base64.b64encode(image_bytes).decode()}]}
+def _b64(data: bytes) -> dict:
+    return {"b64": base64.b64encode(data).decode()}
+
+
+def request_body(image_bytes: bytes, style_bytes: bytes | None = None, strength: float = 1.0,
+                 style_weights: list[float] | None = None) -> dict:
+    """The :predict body; binary inputs are sent as {"b64": ...}."""
+    if style_bytes is None and style_weights is None:
+        return {"signature_name": "stylize_encoded", "instances": [_b64(image_bytes)]}
+    inputs = {"image_bytes": [_b64(image_bytes)]}
+    if style_bytes is not None:
+        inputs.update(style_bytes=[_b64(style_bytes)], strength=strength)
+    if style_weights is not None:
+        inputs["style_weights"] = list(style_weights)
+    return {"signature_name": "stylize_encoded", "inputs": inputs}
 
 
 def answer_locally(body: dict, saved_model: str) -> dict:
-    """What TF Serving returns for ``body``: string outputs named *_bytes come back base64-encoded."""
+    """What TF Serving returns for ``body``: string outputs named *_bytes come back base64-encoded
+    (the columnar reply of a signature with one output is that output's list)."""
     import tensorflow as tf
 
     signature = tf.saved_model.load(saved_model).signatures[body["signature_name"]]
-    inputs = tf.constant([base64.b64decode(instance["b64"]) for instance in body["instances"]])
-    outputs = signature(image_bytes=inputs)["png_bytes"].numpy()
-    return {"predictions": [{"b64": base64.b64encode(png).decode()} for png in outputs]}
+    if "instances" in body:
+        inputs = {"image_bytes": tf.constant([base64.b64decode(instance["b64"]) for instance in body["instances"]])}
+    else:
+        inputs = {name: tf.constant([base64.b64decode(item["b64"]) for item in value]) if name.endswith("_bytes")
+                  else tf.constant(value, tf.float32) for name, value in body["inputs"].items()}
+    pngs = [_b64(png) for png in signature(**inputs)["png_bytes"].numpy()]
+    return {"predictions": pngs} if "instances" in body else {"outputs": pngs}
+
+
+def first_png(reply: dict) -> bytes:
+    """The first PNG of a row ("predictions") or columnar ("outputs") reply."""
+    outputs = reply["predictions"] if "predictions" in reply else reply["outputs"]
+    if isinstance(outputs, dict):
+        outputs = outputs["png_bytes"]
+    return base64.b64decode(outputs[0]["b64"])
 
 
 def main(argv: list[str]) -> None:
-    body = request_body(Path(FLAGS.image).read_bytes())
+    weights = [float(w) for w in FLAGS.style_weights] if FLAGS.style_weights else None
+    body = request_body(Path(FLAGS.image).read_bytes(), Path(FLAGS.style).read_bytes() if FLAGS.style else None,
+                        FLAGS.strength, weights)
     if FLAGS.saved_model:
         reply = answer_locally(body, FLAGS.saved_model)
     else:
         request = urllib.request.Request(FLAGS.url, json.dumps(body).encode(), {"Content-Type": "application/json"})
         with urllib.request.urlopen(request, timeout=60) as response:
             reply = json.load(response)
-    if "predictions" not in reply:
+    if "predictions" not in reply and "outputs" not in reply:
         sys.exit(f"serving_client: error: server replied {reply}")
-    Path(FLAGS.output).write_bytes(base64.b64decode(reply["predictions"][0]["b64"]))
+    Path(FLAGS.output).write_bytes(first_png(reply))
     print(f"wrote {FLAGS.output}")
 
 
