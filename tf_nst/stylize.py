@@ -50,7 +50,7 @@ def universal_start(content: np.ndarray, styles: Sequence[np.ndarray], style_ble
               if min(s.shape[:2]) < smallest else s for s in styles]
     model = _universal_model(precision, weights_dir)
     image = model.transfer(content, styles, style_blend, style_size=None, levels=UNIVERSAL_START_LEVELS,
-                           photo_mix=0.0)  # the optimization that follows keeps the photo's structure
+                           photo_mix=0.0, deep_half_size=False)  # the optimization keeps the photo's structure
     return np.clip(image / 255.0, 0.0, 1.0)
 
 

@@ -30,8 +30,9 @@ from keras import layers, ops
 
 from tf_nst.errors import UserError
 
-#: Tiles start at multiples of this: the networks downsample by up to 8 (the universal model's
-#: VGG19 to relu4_1), and a tile off that grid would pool other pixels together than the whole image.
+#: Tiles start at multiples of this by default: a network downsamples by up to 8, and a tile off
+#: that grid would pool other pixels together than the whole image (a model with a coarser grid,
+#: such as the universal cascade's half-size relu4_1 stage, says so: ``Tiling.alignment``).
 TILE_ALIGNMENT = 8
 #: Receptive field of the transform network (9x9, 2 stride-2 3x3, 10 residual 3x3 at 1/4, 2 3x3, 9x9).
 TRANSFORM_NET_RECEPTIVE_FIELD = 109
@@ -39,16 +40,17 @@ TRANSFORM_NET_RECEPTIVE_FIELD = 109
 
 @dataclasses.dataclass(frozen=True)
 class Tiling:
-    """Tile side and overlap in pixels; ``check(receptive_field)`` rejects tiles too small to work."""
+    """Tile side, overlap and start grid in pixels; ``check(receptive_field)`` rejects tiles too small to work."""
 
     tile_size: int = 1024
     overlap: int = 128
+    alignment: int = TILE_ALIGNMENT
 
     def check(self, receptive_field: int) -> "Tiling":
         if self.tile_size < receptive_field:
             raise UserError(f"tile size {self.tile_size} px is smaller than the network's receptive field "
                             f"({receptive_field} px); use at least {receptive_field}")
-        largest = largest_overlap(self.tile_size)
+        largest = largest_overlap(self.tile_size, self.alignment)
         if not 0 <= self.overlap <= largest:
             raise UserError(f"tile overlap must be from 0 to {largest} px for {self.tile_size} px tiles, "
                             f"got {self.overlap}")
@@ -60,22 +62,22 @@ class Tiling:
         return self.overlap // 4
 
 
-def largest_overlap(tile_size: int) -> int:
+def largest_overlap(tile_size: int, alignment: int = TILE_ALIGNMENT) -> int:
     """The largest overlap a tile holds on both sides (each up to two alignment steps over)."""
-    return max(0, (tile_size - 7 * TILE_ALIGNMENT) // 3)
+    return max(0, (tile_size - 7 * alignment) // 3)
 
 
 def axis_tiles(length: int, tiling: Tiling) -> list[tuple[int, np.ndarray]]:
     """Tiles along one axis: (start, weights) per tile, the weights [tile length] summing to one
     over the axis. The fewest tiles of about ``tiling.tile_size`` that overlap by at least
     ``tiling.overlap``, shrunk to spread the overlap evenly; starts are multiples of
-    :data:`TILE_ALIGNMENT`, and the last tile ends at ``length``."""
+    ``tiling.alignment``, and the last tile ends at ``length``."""
     if tiling.tile_size >= length:
         return [(0, np.ones(length, np.float32))]
-    step = tiling.tile_size - tiling.overlap - TILE_ALIGNMENT
+    align = tiling.alignment
+    step = tiling.tile_size - tiling.overlap - align
     count = math.ceil((length - tiling.overlap) / step)
-    size = min(tiling.tile_size, math.ceil((length - tiling.overlap) / count) + tiling.overlap + TILE_ALIGNMENT)
-    align = TILE_ALIGNMENT
+    size = min(tiling.tile_size, math.ceil((length - tiling.overlap) / count) + tiling.overlap + align)
     starts = [align * int(i * (length - size) / (count - 1) / align) for i in range(count)]
     ends = [min(start + size, length) for start in starts[:-1]] + [length]
     tiles = []

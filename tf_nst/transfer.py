@@ -161,9 +161,10 @@ class TransferOptions:
         if self.tile_size == 0 or (self.tile_size is None and height * width <= model.auto_tile_pixels):
             return None
         size = self.tile_size or model.tile_size
-        overlap = min(model.tile_overlap, tiling.largest_overlap(size)) if self.tile_overlap is None \
+        alignment = getattr(model, "tile_alignment", tiling.TILE_ALIGNMENT)
+        overlap = min(model.tile_overlap, tiling.largest_overlap(size, alignment)) if self.tile_overlap is None \
             else self.tile_overlap
-        return tiling.Tiling(size, overlap).check(model.receptive_field)
+        return tiling.Tiling(size, overlap, alignment).check(model.receptive_field)
 
     def encoded_for(self, model) -> "TransferOptions":
         """These options with the universal model's style images encoded once (for many photos or frames)."""

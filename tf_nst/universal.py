@@ -35,10 +35,19 @@ from tf_nst.model_files import read_weights
 DEFAULT_LEVELS = ("relu4_1", "relu3_1", "relu2_1", "relu1_1")
 DEFAULT_TRANSFORM = "wct"
 DEFAULT_STYLE_SIZE = 512
-#: After the deepest level, the image handed to the next level is this much the photo itself:
-#: the deep stage brings the style's large-scale statistics, but its decoder blurs the photo's
-#: structure (20.6 dB PSNR at relu4_1), which the shallower stages cannot restore (README).
+#: The deepest level of a cascade runs on the image at half size (its output upsampled back): it
+#: brings the style's large-scale statistics at a quarter of the cost. Its output is then mixed
+#: with this much of the photo before the next level: the deep decoder blurs the photo's structure
+#: (20.6 dB PSNR at relu4_1), which the shallower stages cannot restore (README).
+DEEP_STAGE_SCALE = 0.5
 DEFAULT_PHOTO_MIX = 0.5
+
+
+def size_multiple(levels: Sequence[str], deep_half_size: bool = True) -> int:
+    """Image sides are padded to a multiple of this: the deepest level's stride, twice that when
+    that level runs at half size."""
+    stride = max(STRIDES[level] for level in levels)
+    return stride * 2 if deep_half_size and len(levels) > 1 else stride
 MIN_STYLE_SIZE = images_lib.MIN_STYLE_SIZE
 #: How many pixels one feature of each level spans (VGG19 pools before relu2_1, relu3_1, relu4_1, relu5_1).
 STRIDES = {"relu1_1": 1, "relu2_1": 2, "relu3_1": 4, "relu4_1": 8, "relu5_1": 16}
@@ -73,10 +82,12 @@ class UniversalModel:
     """VGG19 encoder + reconstruction decoders; call on (content, style) batches."""
 
     #: Tiling (:mod:`tf_nst.tiling`): the default cascade's receptive field (VGG19 to relu4_1 spans
-    #: 68 px, its mirror decoder as much, the shallower stages 48 + 20 + 6), tile size, and the image
-    #: size above which to tile (also the largest thumbnail whose feature maps every tile uses).
-    receptive_field = 210
+    #: 68 px, its mirror decoder as much, both at half size; the shallower stages 48 + 20 + 6), tile
+    #: size, and the image size above which to tile (also the largest thumbnail whose feature maps
+    #: every tile uses).
+    receptive_field = 346
     tile_size, tile_overlap = 1024, 160
+    tile_alignment = size_multiple(DEFAULT_LEVELS)
     auto_tile_pixels = 1536 * 1536
 
     def __init__(self, decoder_set, metadata: dict, precision: str, weights_dir: str | None = None):
@@ -150,12 +161,13 @@ class UniversalModel:
                 transform: str = DEFAULT_TRANSFORM, levels: Sequence[str] = DEFAULT_LEVELS,
                 mask: np.ndarray | None = None, background: EncodedStyle | np.ndarray | None = None,
                 preserve_color: str = "none", style_size: int | None = DEFAULT_STYLE_SIZE,
-                photo_mix: float = DEFAULT_PHOTO_MIX) -> np.ndarray:
+                photo_mix: float = DEFAULT_PHOTO_MIX, deep_half_size: bool = True) -> np.ndarray:
         """One content image [H, W, 3] 0..255 in the blended style(s), same size.
 
         ``mask`` ([H, W] in 0..1): only the selected region takes the style; the rest keeps the
         content, or takes ``background`` (a second style) if given. ``photo_mix``: how much of the
-        photo the deepest level's output is mixed with before the next level.
+        photo the deepest level's output is mixed with before the next level; ``deep_half_size``:
+        run the deepest level at half size (:data:`DEEP_STAGE_SCALE`).
         """
         if mask is not None and mask.shape != content.shape[:2]:
             raise UserError(f"the mask is {mask.shape[1]}x{mask.shape[0]} px, the content {content.shape[1]}x"
@@ -165,7 +177,7 @@ class UniversalModel:
                                            background, preserve_color, style_size)
         region = None
         if mask is not None:
-            stride = max(STRIDES[level] for level in levels)
+            stride = size_multiple(levels, deep_half_size)
             padded_mask = np.pad(mask, ((0, -mask.shape[0] % stride), (0, -mask.shape[1] % stride)), mode="edge")
 
             def region(level: str, height: int, width: int):
@@ -173,7 +185,7 @@ class UniversalModel:
                 return (tf.constant(masks_lib.resize_mask(padded_mask, *size)),
                         outside.stats[level] if outside is not None else None)
         image = self._cascade(tf.constant(content, tf.float32), stats, tf.constant(float(strength)), transform,
-                              levels, region, photo_mix).numpy()
+                              levels, region, photo_mix, deep_half_size).numpy()
         if preserve_color == "luminance":
             image = images_lib.combine_luminance(image, content)
         return image.astype(np.float32)
@@ -206,7 +218,8 @@ class UniversalModel:
                        style_weights: Sequence[float] | None = None, strength: float = 1.0,
                        transform: str = DEFAULT_TRANSFORM, levels: Sequence[str] = DEFAULT_LEVELS,
                        preserve_color: str = "none", style_size: int | None = DEFAULT_STYLE_SIZE,
-                       out_dtype=np.uint8, progress=None, photo_mix: float = DEFAULT_PHOTO_MIX) -> np.ndarray:
+                       out_dtype=np.uint8, progress=None, photo_mix: float = DEFAULT_PHOTO_MIX,
+                       deep_half_size: bool = True) -> np.ndarray:
         """A large content image [H, W, 3] (0..255, any dtype) tile by tile: the cascade runs once on a
         thumbnail, and every tile gets that run's feature map at every level (the thumbnail's content
         statistics, :mod:`tf_nst.tiling`) -> [H, W, 3] of ``out_dtype``."""
@@ -221,17 +234,18 @@ class UniversalModel:
                                                      stats[level].covariance_sqrt, tf.constant(float(strength)),
                                                      transform)
             return image
-        self._run_cascade(tf.constant(thumbnail), levels, capture, photo_mix)
+        self._run_cascade(tf.constant(thumbnail), levels, capture, photo_mix, deep_half_size)
 
         def apply(tile, window):
             image = self._run_cascade(tf.constant(tile), levels,
                                       lambda level, image: self._stage_fixed[level](image, *maps[level]),
-                                      photo_mix).numpy()
+                                      photo_mix, deep_half_size).numpy()
             return images_lib.combine_luminance(image, tile) if preserve_color == "luminance" else image
         return tiling.tiled_map(content, apply, tiles, out_dtype, progress)
 
     def _cascade(self, content: tf.Tensor, stats: dict[str, ft.StyleStats], strength: tf.Tensor, transform: str,
-                 levels: Sequence[str], region=None, photo_mix: float = DEFAULT_PHOTO_MIX) -> tf.Tensor:
+                 levels: Sequence[str], region=None, photo_mix: float = DEFAULT_PHOTO_MIX,
+                 deep_half_size: bool = True) -> tf.Tensor:
         """content [H, W, 3] through the stages of ``levels`` -> [H, W, 3]; ``region(level, height, width)``
         gives the stage's (mask, outside style) when the transform is restricted to a region."""
         def stage(level, image):
@@ -240,21 +254,28 @@ class UniversalModel:
                                           stats[level].covariance_sqrt, strength, transform)[0]
             return self._stage_masked[level](image, stats[level], strength, transform,
                                              *region(level, image.shape[1], image.shape[2]))
-        return self._run_cascade(content, levels, stage, photo_mix)
+        return self._run_cascade(content, levels, stage, photo_mix, deep_half_size)
 
     @staticmethod
-    def _run_cascade(content: tf.Tensor, levels: Sequence[str], stage, photo_mix: float) -> tf.Tensor:
-        """Pad ``content`` [H, W, 3] to a multiple of the deepest level's stride (so every decoder
-        returns the same size), ``image = stage(level, image)`` for each level (the first level's
-        output mixed with ``photo_mix`` of the photo), crop back."""
-        stride = max(STRIDES[level] for level in levels)
+    def _run_cascade(content: tf.Tensor, levels: Sequence[str], stage, photo_mix: float,
+                     deep_half_size: bool) -> tf.Tensor:
+        """Pad ``content`` [H, W, 3] to :func:`size_multiple` (so every decoder returns the same
+        size), ``image = stage(level, image)`` for each level (the first at half size if
+        ``deep_half_size``, and its output mixed with ``photo_mix`` of the photo), crop back."""
+        multiple = size_multiple(levels, deep_half_size)
         height, width = tf.shape(content)[0], tf.shape(content)[1]
-        photo = tf.pad(content, [[0, -height % stride], [0, -width % stride], [0, 0]], mode="REFLECT")[None]
+        photo = tf.pad(content, [[0, -height % multiple], [0, -width % multiple], [0, 0]], mode="REFLECT")[None]
         image = photo
         for index, level in enumerate(levels):
-            image = stage(level, image)
-            if index == 0 and len(levels) > 1 and photo_mix:
+            if index == 0 and len(levels) > 1:
+                if deep_half_size:
+                    size = tf.shape(photo)[1:3]
+                    image = tf.image.resize(stage(level, tf.image.resize(photo, size // 2, antialias=True)), size)
+                else:
+                    image = stage(level, image)
                 image = (1.0 - photo_mix) * image + photo_mix * photo
+            else:
+                image = stage(level, image)
         return image[0, :height, :width]
 
     def transfer_tensor(self, content: tf.Tensor, style: tf.Tensor, strength: tf.Tensor,

