@@ -162,7 +162,7 @@ def training_config() -> ml_collections.ConfigDict:
     # Transform network: channel multiplier (1.0 = Johnson's 32/64/128) and residual blocks.
     config.width = 1.0
     config.residual_blocks = 5
-    # Reflect-pad the full-resolution convolutions (no dark frame at the border) instead of zero padding.
+    # Reflect-pad every convolution (no dark frame at the border) instead of zero padding.
     config.reflect_border = False
     return config
 

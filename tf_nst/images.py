@@ -144,12 +144,15 @@ def refuse_overwriting_inputs(output: str | os.PathLike, inputs: list[str | os.P
             raise UserError(f"output path is the same file as an input, refusing to overwrite it: {output}")
 
 
+def long_side_size(height: int, width: int, long_side: int) -> tuple[int, int]:
+    """(width, height) of an image of ``height`` x ``width`` resized to ``long_side``, keeping the aspect ratio."""
+    scale = long_side / max(height, width)
+    return max(1, round(width * scale)), max(1, round(height * scale))
+
+
 def resize_long_side(image: np.ndarray, long_side: int) -> np.ndarray:
     """Resize so that max(H, W) == long_side, keeping the aspect ratio (Lanczos)."""
-    height, width = image.shape[:2]
-    scale = long_side / max(height, width)
-    size = (max(1, round(width * scale)), max(1, round(height * scale)))
-    return resize(image, size)
+    return resize(image, long_side_size(*image.shape[:2], long_side))
 
 
 def resize(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:

@@ -99,9 +99,6 @@ def stylize(content: np.ndarray, styles: Sequence[np.ndarray], config: ml_collec
     ``should_stop()`` is asked after every step and True ends the run with the current image.
     """
     config_lib.validate(config)
-    height, width = content.shape[:2]
-    memory.check_optimization_fits(config, round(height * config.image_size / max(height, width)),
-                                   round(width * config.image_size / max(height, width)))
     if style_blend is not None and len(style_blend) != len(styles):
         raise ValueError(f"{len(style_blend)} style weights for {len(styles)} styles")
     if background_style is not None:
@@ -115,6 +112,8 @@ def stylize(content: np.ndarray, styles: Sequence[np.ndarray], config: ml_collec
                          style_maps, style_regions, should_stop=should_stop)
         result.image = masks.composite_resized(result.image, content, mask)
         return result
+    out_width, out_height = images_lib.long_side_size(*content.shape[:2], config.image_size)
+    memory.check_optimization_fits(config, out_height, out_width)
     original_content = content
     if config.preserve_color == "luminance":
         styles = [images_lib.match_luminance(style, content) for style in styles]

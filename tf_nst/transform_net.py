@@ -5,12 +5,12 @@ conv, no checkerboard) -> 9x9 conv to RGB. Every conv is followed by instance no
 (``GroupNormalization(groups=-1)``) and ReLU, except the last one. ``width`` scales every
 channel count (1.0 = Johnson's 32/64/128), for lighter, faster models.
 
-Convolutions zero-pad ("same"), as in Johnson et al.'s network: reflection padding before each
-of the 17 convolutions (pytorch/examples) cost 12-14 % of the time per image on the 2-core CPU
-(tools/benchmark.py). Zero padding leaves a frame a few pixels wide that training cannot remove
-(the bundled single-style networks show it), so ``reflect_border=True`` reflect-pads the three
-full-resolution convolutions (``in``, ``up2``, ``out``), where the frame is drawn; the weights keep
-their shapes, and files record the choice (absent = zero padding).
+Convolutions zero-pad ("same") by default, as in Johnson et al.'s network. Zero padding leaves a
+frame a few pixels wide that training cannot remove (the earlier single-style networks show it):
+a quarter-resolution zero pad alone spans 4 px of the output. ``reflect_border=True`` reflect-pads
+every convolution (pytorch/examples), with mirrored slices rather than TensorFlow's MirrorPad op
+(which cost 12-14 %); the weights keep their shapes, and files record the choice (absent = zero
+padding). README, "Bundled models", has its cost.
 
 The model takes float32 RGB [N, H, W, 3] in 0..255 of any size and returns the same shape:
 inputs are reflect-padded to a multiple of 4 and the output cropped back.
@@ -114,9 +114,9 @@ def _conv(x, filters: int, kernel: int, stride: int = 1, name: str = "", norm: b
     return x
 
 
-def _residual(x, filters: int, name: str, style_weights=None):
-    y = _conv(x, filters, 3, name=f"{name}a", style_weights=style_weights)
-    y = _conv(y, filters, 3, name=f"{name}b", relu=False, style_weights=style_weights)
+def _residual(x, filters: int, name: str, style_weights=None, reflect: bool = False):
+    y = _conv(x, filters, 3, name=f"{name}a", style_weights=style_weights, reflect=reflect)
+    y = _conv(y, filters, 3, name=f"{name}b", relu=False, style_weights=style_weights, reflect=reflect)
     return layers.Add(name=f"{name}_add")([x, y])
 
 
@@ -124,25 +124,25 @@ def build_transform_net(width: float = 1.0, residual_blocks: int = 5, name: str 
                         num_styles: int = 0, reflect_border: bool = False) -> keras.Model:
     """The transform network; ``width`` multiplies the 32/64/128 channel counts; ``num_styles`` > 0
     makes it the conditional multi-style network (inputs: images, style_weights); ``reflect_border``
-    reflect-pads the full-resolution convolutions."""
+    reflect-pads every convolution instead of zero-padding it."""
     if not 0 < width <= 4:
         raise ValueError(f"width must be in (0, 4], got {width}")
     c1, c2, c3 = (max(4, int(round(base * width))) for base in (32, 64, 128))
     images = keras.Input((None, None, 3), name="images")
     style_weights = keras.Input((num_styles,), name="style_weights") if num_styles else None
-    conv = functools.partial(_conv, style_weights=style_weights)
+    conv = functools.partial(_conv, style_weights=style_weights, reflect=reflect_border)
     x = layers.Rescaling(1.0 / 127.5, offset=-1.0, name="to_unit_range")(images)
     x = PadToMultiple(SIZE_MULTIPLE, name="pad_to_multiple")(x)
-    x = conv(x, c1, 9, name="in", reflect=reflect_border)
+    x = conv(x, c1, 9, name="in")
     x = conv(x, c2, 3, 2, name="down1")
     x = conv(x, c3, 3, 2, name="down2")
     for index in range(1, residual_blocks + 1):
-        x = _residual(x, c3, name=f"res{index}", style_weights=style_weights)
+        x = _residual(x, c3, name=f"res{index}", style_weights=style_weights, reflect=reflect_border)
     x = layers.UpSampling2D(2, interpolation="nearest", name="up1_resize")(x)
     x = conv(x, c2, 3, name="up1")
     x = layers.UpSampling2D(2, interpolation="nearest", name="up2_resize")(x)
-    x = conv(x, c1, 3, name="up2", reflect=reflect_border)
-    x = conv(x, 3, 9, name="out", norm=False, relu=False, reflect=reflect_border)
+    x = conv(x, c1, 3, name="up2")
+    x = conv(x, 3, 9, name="out", norm=False, relu=False)
     x = layers.Activation("sigmoid", dtype="float32", name="sigmoid")(x)
     x = layers.Rescaling(255.0, dtype="float32", name="to_pixels")(x)
     outputs = CropLike(dtype="float32", name="crop_to_input")(x, images)

@@ -397,7 +397,7 @@ def memory_table(f) -> None:
             for size in map(int, f.memory_sizes):
                 run = tf_nst_process(["stylize", *preset, f"--content={content}", f"--style={style}",
                                       f"--output={folder}/out.png", f"--config.image_size={size}", "--config.steps=2"])
-                out_h, out_w = round(height * size / max(height, width)), round(width * size / max(height, width))
+                out_w, out_h = images.long_side_size(height, width, size)
                 estimate = memory.optimization_mb(config, out_h, out_w)
                 print(f"| {name} | {size} | {out_h * out_w / 1e6:.2f} | {run['peak_mb']:.0f} | {estimate:.0f} "
                       f"| {run['seconds']:.0f} |", flush=True)

@@ -2,9 +2,11 @@
 
 python tools/bundled_table.py [--photos=tubingen.jpg,...] [--size=512]
   Each photo (default: every photo in ../shared/data/content) is resized to --size long side, stylized by each
-  bundled model and measured with tf_nst.metrics.evaluate (what `tf-nst evaluate` prints)
-  against the photo and the model's style image (../shared/data/styles/STYLE.jpg):
-  Gram ratio to the photo's own / luminance SSIM per photo, then their means.
+  bundled style and measured with tf_nst.metrics.evaluate (what `tf-nst evaluate` prints)
+  against the photo and the style's painting (../shared/data/styles/STYLE.*):
+  Gram ratio to the photo's own / luminance SSIM per photo, their means, the worst of each, the
+  photos that miss a bar (Gram ratio <= 0.6, SSIM >= 0.3), and the largest border step
+  (tf_nst.metrics.border_step: outer 4 px vs the next 4 px, of 255).
 """
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ import toolkit
 
 flags.DEFINE_list("photos", sorted(p.name for p in (toolkit.SHARED_DATA / "content").iterdir()),
                   "Content photos (none is in the training folder).")
-flags.DEFINE_list("models", None, "Bundled model names (default: all).")
+flags.DEFINE_list("models", None, "Model names, folders or files (default: every bundled style).")
 FLAGS = flags.FLAGS
 FLAGS.set_default("size", 512)
 
