@@ -57,6 +57,13 @@ def find_models(models_dir: str | Path | None = None) -> dict[str, Path]:
     return found
 
 
+def style_models(models_dir: str | Path | None = None) -> list[str]:
+    """Every model by the name of what it does: :func:`find_models` without the bundled multi-style
+    networks' own names (their styles stand for them), for pickers and contact sheets."""
+    holders = set(bundled_styles().values())
+    return [name for name in find_models(models_dir) if name not in holders]
+
+
 def locate_model(name_or_dir: str | Path, models_dir: str | Path | None = None) -> tuple[Path, str | None]:
     """(the .npz file, the style to select in it or None) for a model name (bundled, a bundled
     network's style, or found in ``models_dir``), a training folder or a file; UserError if none."""

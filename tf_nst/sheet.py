@@ -35,14 +35,12 @@ def model_sheet(photo: np.ndarray, models_dir: str | Path | None = None, tile: i
                 paintings: dict[str, Path] = images_lib.BUNDLED_PAINTINGS) -> np.ndarray:
     """The photo, then its transfer in every bundled style, by every network found in ``models_dir``,
     and by the universal model with each of ``paintings``."""
-    from tf_nst.model_files import bundled_networks, bundled_styles, find_models
+    from tf_nst.model_files import style_models
     from tf_nst.transfer import TransferOptions, load_model, transfer_image
     from tf_nst.universal import UniversalModel
     small = images_lib.resize_long_side(photo, tile) if max(photo.shape[:2]) > tile else photo
     tiles = [("photo", small)]
-    holders = set(bundled_styles().values())  # shown style by style
-    names = bundled_networks() + [n for n in find_models(models_dir) if n not in set(bundled_networks()) | holders]
-    for name in sorted(names, key=lambda n: n == "universal"):  # the networks, then the paintings
+    for name in sorted(style_models(models_dir), key=lambda n: n == "universal"):  # networks, then paintings
         model = load_model(name, precision, weights_dir, models_dir)
         if isinstance(model, UniversalModel):
             for painting, painting_path in paintings.items():

@@ -79,8 +79,9 @@ class PageBackend:
 
     # -- fast -------------------------------------------------------------------------------
     def model_names(self) -> list[str]:
-        """Bundled models (``universal`` first: any painting), then those in ``models_dir``."""
-        names = list(model_files.find_models(self.settings.models_dir))
+        """Bundled models (``universal`` first: any painting; a bundled multi-style network by its
+        styles), then those in ``models_dir``."""
+        names = model_files.style_models(self.settings.models_dir)
         return sorted(names, key=lambda name: (name != model_files.UNIVERSAL, name))
 
     def model(self, name: str):
