@@ -55,10 +55,9 @@ def test_axis_tiles_cover_the_axis_with_weights_summing_to_one():
 @pytest.fixture(scope="module")
 def bundled_models():
     """One style of each bundled network file (the styles of a multi-style network share it)."""
-    from tf_nst.model_files import bundled_networks, find_models
+    from tf_nst.model_files import one_style_per_bundled_network
     from tf_nst.transfer import load_model
-    found = find_models()
-    return [load_model(name) for name in sorted({found[name]: name for name in bundled_networks()}.values())]
+    return [load_model(name) for name in one_style_per_bundled_network()]
 
 
 def test_tiled_equals_untiled_at_2048_for_every_bundled_model(bundled_models):

@@ -39,6 +39,13 @@ def bundled_networks() -> list[str]:
     return sorted(set(bundled_styles()) | {name for name in bundled_models() if name not in holders | {UNIVERSAL}})
 
 
+def one_style_per_bundled_network() -> list[str]:
+    """One bundled style name for each bundled transform network file (the styles of a multi-style
+    network share its weights), for measurements that need each network once."""
+    found = find_models()
+    return sorted({found[name]: name for name in bundled_networks()}.values())
+
+
 def find_models(models_dir: str | Path | None = None) -> dict[str, Path]:
     """Every model by name: the bundled files, the styles of bundled multi-style networks (each
     naming its network's file), then the models in ``models_dir`` (``tf-nst train`` folders holding

@@ -264,8 +264,8 @@ def feedforward_table(f) -> None:
     sizes = list(map(int, f.feedforward_sizes))
     print("| method | precision | " + " | ".join(f"{s}x{s} ms" for s in sizes) + " |")
     print("|---|---|" + "---|" * len(sizes))
-    from tf_nst.model_files import bundled_networks
-    models = [(f"bundled {name}", name) for name in f.models or bundled_networks()]
+    from tf_nst.model_files import one_style_per_bundled_network
+    models = [(f"bundled {name}", name) for name in f.models or one_style_per_bundled_network()]
     models += [(f"transform net, width {w}", f"width={w}") for w in f.widths]
     for label, model in models:  # side by side in this one process
         for precision in f.precisions:
