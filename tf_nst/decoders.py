@@ -43,8 +43,9 @@ class ReflectionPad(layers.Layer):
         # Mirrored slices, concatenated: the same values as ops.pad(..., mode="reflect"), at half
         # its time on the 2-core CPU (TensorFlow's MirrorPad is not a oneDNN op).
         p = self.pad
-        x = ops.concatenate([ops.flip(x[:, 1:p + 1], 1), x, ops.flip(x[:, -p - 1:-1], 1)], axis=1)
-        return ops.concatenate([ops.flip(x[:, :, 1:p + 1], 2), x, ops.flip(x[:, :, -p - 1:-1], 2)], axis=2)
+        flip = ops.flip if p > 1 else (lambda rows, axis: rows)  # one row mirrors to itself
+        x = ops.concatenate([flip(x[:, 1:p + 1], 1), x, flip(x[:, -p - 1:-1], 1)], axis=1)
+        return ops.concatenate([flip(x[:, :, 1:p + 1], 2), x, flip(x[:, :, -p - 1:-1], 2)], axis=2)
 
     def get_config(self):
         return {**super().get_config(), "pad": self.pad}
