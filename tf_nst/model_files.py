@@ -32,11 +32,16 @@ def bundled_styles() -> dict[str, str]:
     return styles
 
 
+def _multistyle_files() -> set[str]:
+    """The bundled model files that are multi-style networks (their styles stand for them)."""
+    return set(bundled_styles().values())
+
+
 def bundled_networks() -> list[str]:
     """Every bundled style, as ``--model`` takes it: the styles of the multi-style networks and the
     single-style networks (all bundled models but ``universal``, each named after its style)."""
-    holders = set(bundled_styles().values())
-    return sorted(set(bundled_styles()) | {name for name in bundled_models() if name not in holders | {UNIVERSAL}})
+    skipped = _multistyle_files() | {UNIVERSAL}
+    return sorted(set(bundled_styles()) | {name for name in bundled_models() if name not in skipped})
 
 
 def one_style_per_bundled_network() -> list[str]:
@@ -67,7 +72,7 @@ def find_models(models_dir: str | Path | None = None) -> dict[str, Path]:
 def style_models(models_dir: str | Path | None = None) -> list[str]:
     """Every model by the name of what it does: :func:`find_models` without the bundled multi-style
     networks' own names (their styles stand for them), for pickers and contact sheets."""
-    holders = set(bundled_styles().values())
+    holders = _multistyle_files()
     return [name for name in find_models(models_dir) if name not in holders]
 
 

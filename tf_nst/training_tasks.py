@@ -79,10 +79,11 @@ class MultiStyleTask:
         self.init_from, previous = init_from, []
         if init_from is not None:
             self.init_from = str(resolve_model_path(init_from))
-            previous = list(read_metadata(self.init_from).get("styles", ()))
+            metadata = read_metadata(self.init_from)
+            previous = list(metadata.get("styles", ()))
             if not previous:
                 raise UserError(f"--init_from takes a multi-style network; {init_from} is not one")
-            config = _adopt_architecture(config, self.init_from)
+            config = _adopt_architecture(config, metadata)
             clash = sorted(set(previous) & set(style_names))
             if clash:
                 raise UserError(f"{init_from} already has the style(s) {', '.join(clash)}")
@@ -137,9 +138,8 @@ class MultiStyleTask:
         return tf.concat(outputs, 2)
 
 
-def _adopt_architecture(config: ml_collections.ConfigDict, path: str) -> ml_collections.ConfigDict:
-    """``config`` with the network shape of the model in ``path`` (the one whose styles are extended)."""
-    metadata = read_metadata(path)
+def _adopt_architecture(config: ml_collections.ConfigDict, metadata: dict) -> ml_collections.ConfigDict:
+    """``config`` with the network shape in ``metadata`` (of the model whose styles are extended)."""
     config = ml_collections.ConfigDict(config.to_dict())
     config.width, config.residual_blocks = metadata["width"], metadata["residual_blocks"]
     config.reflect_border = metadata.get("reflect_border", False)

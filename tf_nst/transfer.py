@@ -33,7 +33,7 @@ class StyleModel:
 
     #: Tiling: the network's receptive field, the tile size and the image size above which to tile.
     receptive_field = tiling.TRANSFORM_NET_RECEPTIVE_FIELD
-    tile_size, tile_overlap = 1024, 128
+    tile_size, tile_overlap, tile_alignment = 1024, 128, tiling.TILE_ALIGNMENT
     auto_tile_pixels = 2048 * 2048
 
     def __init__(self, network, metadata: dict, precision: str):
@@ -161,10 +161,9 @@ class TransferOptions:
         if self.tile_size == 0 or (self.tile_size is None and height * width <= model.auto_tile_pixels):
             return None
         size = self.tile_size or model.tile_size
-        alignment = getattr(model, "tile_alignment", tiling.TILE_ALIGNMENT)
-        overlap = min(model.tile_overlap, tiling.largest_overlap(size, alignment)) if self.tile_overlap is None \
-            else self.tile_overlap
-        return tiling.Tiling(size, overlap, alignment).check(model.receptive_field)
+        overlap = min(model.tile_overlap, tiling.largest_overlap(size, model.tile_alignment)) \
+            if self.tile_overlap is None else self.tile_overlap
+        return tiling.Tiling(size, overlap, model.tile_alignment).check(model.receptive_field)
 
     def encoded_for(self, model) -> "TransferOptions":
         """These options with the universal model's style images encoded once (for many photos or frames)."""

@@ -35,11 +35,10 @@ from tf_nst.model_files import read_weights
 DEFAULT_LEVELS = ("relu4_1", "relu3_1", "relu2_1", "relu1_1")
 DEFAULT_TRANSFORM = "wct"
 DEFAULT_STYLE_SIZE = 512
-#: The deepest level of a cascade runs on the image at half size (its output upsampled back): it
-#: brings the style's large-scale statistics at a quarter of the cost. Its output is then mixed
-#: with this much of the photo before the next level: the deep decoder blurs the photo's structure
-#: (20.6 dB PSNR at relu4_1), which the shallower stages cannot restore (README).
-DEEP_STAGE_SCALE = 0.5
+#: By default the deepest level of a cascade runs on the image at half size (``deep_half_size``; its
+#: output upsampled back): it brings the style's large-scale statistics at a quarter of the cost.
+#: Its output is then mixed with this much of the photo before the next level: the deep decoder
+#: blurs the photo's structure (20.6 dB PSNR at relu4_1), which the shallower stages cannot restore.
 DEFAULT_PHOTO_MIX = 0.5
 
 
@@ -167,7 +166,7 @@ class UniversalModel:
         ``mask`` ([H, W] in 0..1): only the selected region takes the style; the rest keeps the
         content, or takes ``background`` (a second style) if given. ``photo_mix``: how much of the
         photo the deepest level's output is mixed with before the next level; ``deep_half_size``:
-        run the deepest level at half size (:data:`DEEP_STAGE_SCALE`).
+        run the deepest level at half size.
         """
         if mask is not None and mask.shape != content.shape[:2]:
             raise UserError(f"the mask is {mask.shape[1]}x{mask.shape[0]} px, the content {content.shape[1]}x"
@@ -266,16 +265,15 @@ class UniversalModel:
         height, width = tf.shape(content)[0], tf.shape(content)[1]
         photo = tf.pad(content, [[0, -height % multiple], [0, -width % multiple], [0, 0]], mode="REFLECT")[None]
         image = photo
+        deep = len(levels) > 1  # the first level is the deep stage of a cascade
         for index, level in enumerate(levels):
-            if index == 0 and len(levels) > 1:
-                if deep_half_size:
-                    size = tf.shape(photo)[1:3]
-                    image = tf.image.resize(stage(level, tf.image.resize(photo, size // 2, antialias=True)), size)
-                else:
-                    image = stage(level, image)
-                image = (1.0 - photo_mix) * image + photo_mix * photo
+            if index == 0 and deep and deep_half_size:
+                size = tf.shape(photo)[1:3]
+                image = tf.image.resize(stage(level, tf.image.resize(photo, size // 2, antialias=True)), size)
             else:
                 image = stage(level, image)
+            if index == 0 and deep:
+                image = (1.0 - photo_mix) * image + photo_mix * photo
         return image[0, :height, :width]
 
     def transfer_tensor(self, content: tf.Tensor, style: tf.Tensor, strength: tf.Tensor,

@@ -289,8 +289,8 @@ def local_table(f) -> None:
 
 def multistyle_ms(size: int, precision: str, repeats: int) -> dict[str, float]:
     """Median ms per image of the width-0.25 networks, interleaved in this one process: single-style
-    with zero padding (the earlier bundled networks) and with reflect padding at full resolution,
-    the multi-style network at one style and at a blend of two."""
+    with zero padding (the earlier bundled networks) and with every convolution reflect-padded,
+    the multi-style network (reflect-padded) at one style and at a blend of two."""
     import numpy as np
     from tf_nst.features import dtype_policy
     from tf_nst.transfer import StyleModel

@@ -119,7 +119,7 @@ def parse_blend(text: str) -> dict[str, float]:
 
 
 def main(argv: list[str]) -> int:
-    from tf_nst.model_files import find_models
+    from tf_nst.model_files import find_models, locate_model
     models = find_models(FLAGS.models_dir)
     if FLAGS.style_index is not None and FLAGS.blend:
         raise UserError("give --style_index or --blend, not both")
@@ -129,9 +129,7 @@ def main(argv: list[str]) -> int:
     if not FLAGS.input or not FLAGS.output:
         raise UserError("give --input and --output (or --list_models)")
     model_name = "universal" if FLAGS.style and not FLAGS["model"].present else FLAGS.model
-    if model_name not in models and not Path(model_name).exists():
-        raise UserError(f"unknown model {model_name!r}: not a model folder or .npz file, and not one of "
-                        f"{', '.join(models)} (--list_models)")
+    locate_model(model_name, FLAGS.models_dir)  # an unknown name is a one-line error before TensorFlow starts
     option_fields = _options(model_name)
     spec, mask_options = common.mask_request()
     source, target = Path(FLAGS.input), Path(FLAGS.output)
