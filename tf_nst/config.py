@@ -164,6 +164,9 @@ def training_config() -> ml_collections.ConfigDict:
     config.residual_blocks = 5
     # Reflect-pad every convolution (no dark frame at the border) instead of zero padding.
     config.reflect_border = False
+    # Multi-style network: a factor on style_weight for each --style, in order (empty: 1 each), e.g.
+    # below 1 for a style that wipes out the photo's structure.
+    config.style_weight_per_style = ()
     return config
 
 
@@ -213,6 +216,10 @@ def validate_training(config: ml_collections.ConfigDict) -> ml_collections.Confi
     if config.kind == "transform_training":
         _validate_loss_fields(config)
         _positive_int(config, "residual_blocks")
+        factors = config.style_weight_per_style
+        if not isinstance(factors, (tuple, list)) or not all(
+                isinstance(f, (int, float)) and not isinstance(f, bool) and f >= 0 for f in factors):
+            raise UserError(f"config.style_weight_per_style must be a tuple of numbers >= 0, got {factors!r}")
     else:
         if not config.levels or any(level not in DECODER_LEVELS for level in config.levels):
             raise UserError(f"config.levels must name levels from {', '.join(DECODER_LEVELS)}, "

@@ -112,11 +112,15 @@ class GramStyleLoss:
         self.target_grams: dict[str, tf.Tensor] = {}
         self.regions: list[tuple[tf.Tensor, dict[str, tf.Tensor]]] = []  # (mask [1, H, W, 1], target Grams)
         self.stacked_grams: dict[str, tf.Tensor] = {}  # [S, C, C] per layer: one target per style
+        self.stacked_factors = tf.ones([0])  # [S]: each stacked style's loss is multiplied by its factor
 
-    def set_stacked_targets(self, style_features: Sequence[Mapping[str, tf.Tensor]]) -> None:
-        """One target per style, chosen per call by ``style_index`` (multi-style network training)."""
+    def set_stacked_targets(self, style_features: Sequence[Mapping[str, tf.Tensor]],
+                            factors: Sequence[float] | None = None) -> None:
+        """One target per style, chosen per call by ``style_index`` (multi-style network training);
+        ``factors`` (one per style, default 1) weight each style's loss."""
         self.stacked_grams = {layer: tf.concat([gram_matrix(f[layer]) for f in style_features], 0)
                               for layer in self.layer_weights}
+        self.stacked_factors = tf.constant(list(factors or [1.0] * len(style_features)), tf.float32)
 
     def set_targets(self, style_features: Sequence[Mapping[str, tf.Tensor]],
                     blend_weights: Sequence[float] | None = None) -> None:
@@ -136,9 +140,9 @@ class GramStyleLoss:
 
     def __call__(self, features: Mapping[str, tf.Tensor], style_index: tf.Tensor | None = None) -> tf.Tensor:
         if style_index is not None:
-            return tf.add_n([weight * gram_loss(gram_matrix(features[layer]),
-                                                tf.gather(self.stacked_grams[layer], style_index)[None], self.form)
-                             for layer, weight in self.layer_weights.items()])
+            return tf.gather(self.stacked_factors, style_index) * tf.add_n(
+                [weight * gram_loss(gram_matrix(features[layer]), tf.gather(self.stacked_grams[layer], style_index)[None],
+                                    self.form) for layer, weight in self.layer_weights.items()])
         if self.regions:
             return tf.add_n([weight * gram_loss(guided_gram_matrix(features[layer], guide_at(mask, features[layer])),
                                                 targets[layer], self.form)

@@ -44,19 +44,22 @@ def luminance_ssim(image: np.ndarray, reference: np.ndarray) -> float:
     return float(tf.image.ssim(tf.constant(y_image), tf.constant(y_reference), max_val=255.0)[0])
 
 
-def evaluate(image: np.ndarray, content: np.ndarray, style: np.ndarray, max_size: int = 512,
-             weights_dir: str | None = None) -> dict:
-    """All numbers for ``image`` against its ``content`` and ``style`` (float32 0..255 arrays)."""
-    if max(image.shape[:2]) > max_size:
-        image = images_lib.resize_long_side(image, max_size)
+def vgg_features(image: np.ndarray, weights_dir: str | None = None) -> dict[str, tf.Tensor]:
+    """The VGG19 features :func:`compare` reads, of one float32 0..255 image."""
+    return _extractor(weights_dir)(tf.constant(image[None]))
+
+
+def compare(image: np.ndarray, content: np.ndarray, features: dict, content_features: dict,
+            style_features: dict) -> dict:
+    """All numbers for ``image`` from its features and those of its ``content`` (same size) and style
+    (resized to the image's long side): what :func:`evaluate` prints, without recomputing features
+    that many images share."""
     height, width = image.shape[:2]
-    content = images_lib.resize(content, (width, height))
-    style = images_lib.resize_long_side(style, max(height, width))
-    extractor = _extractor(weights_dir)
-    image_features, content_features, style_features = (extractor(tf.constant(x[None])) for x in (image, content, style))
-    per_layer = _distances(image_features, style_features)
+    if content.shape[:2] != (height, width):
+        raise ValueError(f"content is {content.shape[:2]}, the image {(height, width)}")
+    per_layer = _distances(features, style_features)
     content_per_layer = _distances(content_features, style_features)
-    image_content, content_content = image_features[CONTENT_LAYER], content_features[CONTENT_LAYER]
+    image_content, content_content = features[CONTENT_LAYER], content_features[CONTENT_LAYER]
     gram_mean = float(np.mean(list(per_layer.values())))
     content_gram_mean = float(np.mean(list(content_per_layer.values())))
     return {
@@ -69,6 +72,17 @@ def evaluate(image: np.ndarray, content: np.ndarray, style: np.ndarray, max_size
         "ssim_luminance": luminance_ssim(image, content),
     }
 
+
+def evaluate(image: np.ndarray, content: np.ndarray, style: np.ndarray, max_size: int = 512,
+             weights_dir: str | None = None) -> dict:
+    """All numbers for ``image`` against its ``content`` and ``style`` (float32 0..255 arrays)."""
+    if max(image.shape[:2]) > max_size:
+        image = images_lib.resize_long_side(image, max_size)
+    height, width = image.shape[:2]
+    content = images_lib.resize(content, (width, height))
+    style = images_lib.resize_long_side(style, max(height, width))
+    features, content_features, style_features = (vgg_features(x, weights_dir) for x in (image, content, style))
+    return compare(image, content, features, content_features, style_features)
 
 
 def border_step(image: np.ndarray, width: int = 4) -> float:

@@ -23,14 +23,15 @@ def build_perceptual_loss(config: ml_collections.ConfigDict, content: np.ndarray
                           style_labels: Sequence[np.ndarray] | None = None,
                           content_labels: np.ndarray | None = None,
                           style_regions: Sequence[np.ndarray] | None = None,
-                          per_style_targets: bool = False) -> losses.PerceptualLoss:
+                          per_style_factors: Sequence[float] | None = None) -> losses.PerceptualLoss:
     """Content, Gram style, MRF patch and TV terms with targets computed once from the images (0..255).
 
     ``content=None`` leaves the content target unset, for training where every batch brings its own.
     ``style_labels`` / ``content_labels`` (integer maps, see :func:`tf_nst.mrf.label_maps`) restrict
     the MRF patch matching to equal labels. ``style_regions`` (one [H, W] mask in 0..1 per style, at
     the content's size) give each style its own region through guided Gram matrices.
-    ``per_style_targets`` keeps one target per style, chosen per call (multi-style network training).
+    ``per_style_factors`` (one per style) keeps one target per style, chosen per call, its loss times
+    its factor (multi-style network training).
     """
     use_mrf = config.kind == "optimization" and config.mrf_weight > 0
     layers = list(config.content_layers) + list(config.style_layers) + (list(config.mrf_layers) if use_mrf else [])
@@ -41,8 +42,8 @@ def build_perceptual_loss(config: ml_collections.ConfigDict, content: np.ndarray
         content_term.set_target(extractor(tf.constant(content[None])))
     if config.style_layers:
         style_features = [extractor(tf.constant(style[None])) for style in styles]
-        if per_style_targets:
-            style_term.set_stacked_targets(style_features)
+        if per_style_factors is not None:
+            style_term.set_stacked_targets(style_features, per_style_factors)
         elif style_regions is not None:
             style_term.set_region_targets(style_features, style_regions)
         else:

@@ -38,6 +38,9 @@ class TransformTask:
                  style_names: Sequence[str], weights_dir: str | None):
         if len(styles) != 1:
             raise UserError("a transform network needs a style image (--style)")
+        if config.style_weight_per_style:
+            raise UserError("config.style_weight_per_style weights the styles of a multi-style network "
+                            "(several --style); for one style set config.style_weight")
         self.config, self.weights_dir = config, weights_dir
         size = max(16, round(config.image_size * config.style_scale))
         self.style = images_lib.resize_long_side(styles[0], size)
@@ -89,6 +92,10 @@ class MultiStyleTask:
                 raise UserError(f"{init_from} already has the style(s) {', '.join(clash)}")
         self.config, self.weights_dir, self.previous = config, weights_dir, len(previous)
         self.names = previous + list(style_names)
+        self.style_factors = list(config.style_weight_per_style) or [1.0] * len(styles)
+        if len(self.style_factors) != len(styles):
+            raise UserError(f"config.style_weight_per_style has {len(self.style_factors)} factors for "
+                            f"{len(styles)} --style images (one per --style, in order)")
         size = max(16, round(config.image_size * config.style_scale))
         self.styles = [images_lib.resize_long_side(style, size) for style in styles]
         self.metadata = {"width": config.width, "residual_blocks": config.residual_blocks, "styles": self.names,
@@ -105,7 +112,7 @@ class MultiStyleTask:
             for layer in self.model.layers:
                 layer.trainable = isinstance(layer, transform_net.ConditionalInstanceNorm)
         self.perceptual = build_perceptual_loss(config, None, self.styles, weights_dir=self.weights_dir,
-                                                per_style_targets=True)
+                                                per_style_factors=self.style_factors)
         self.content_features = FeatureExtractor(config.backbone, config.content_layers, config.precision,
                                                  self.weights_dir) if config.content_layers else None
         self.batches = tf.Variable(0, dtype=tf.int64, trainable=False, name="batches_seen",

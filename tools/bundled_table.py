@@ -1,14 +1,17 @@
-"""Quality of every bundled style model on photos outside the training folder (README table).
+"""Quality of every bundled style on photos outside the training folder (README table).
 
-python tools/bundled_table.py [--photos=tubingen.jpg,...] [--size=512]
-  Each photo (default: every photo in ../shared/data/content) is resized to --size long side, stylized by each
-  bundled style and measured with tf_nst.metrics.evaluate (what `tf-nst evaluate` prints)
-  against the photo and the style's painting (../shared/data/styles/STYLE.*):
-  Gram ratio to the photo's own / luminance SSIM per photo, their means, the worst of each, the
-  photos that miss a bar (Gram ratio <= 0.6, SSIM >= 0.3), and the largest border step
-  (tf_nst.metrics.border_step: outer 4 px vs the next 4 px, of 255).
+python tools/bundled_table.py [--photos=tubingen.jpg,/any/photo.jpg] [--size=512] [--models=wave,models/abc]
+  Each photo (default: every photo in ../shared/data/content; a bare name is looked up there) is
+  resized to --size long side, stylized by each bundled style and measured as `tf-nst evaluate`
+  does (tf_nst.metrics, each photo's and painting's features computed once) against the photo and
+  the style's painting (../shared/data/styles/STYLE.*): Gram ratio to the photo's own / luminance
+  SSIM per photo; then per style the mean, the worst of each, the photos that miss a bar (Gram
+  ratio <= 0.6, SSIM >= 0.3) and the largest border step (tf_nst.metrics.border_step: outer 4 px
+  vs the next 4 px, of 255).
 """
 from __future__ import annotations
+
+from pathlib import Path
 
 import numpy as np
 from absl import app, flags
@@ -16,10 +19,34 @@ from absl import app, flags
 import toolkit
 
 flags.DEFINE_list("photos", sorted(p.name for p in (toolkit.SHARED_DATA / "content").iterdir()),
-                  "Content photos (none is in the training folder).")
+                  "Content photos: names in ../shared/data/content (none is in the training folder) or paths.")
 flags.DEFINE_list("models", None, "Model names, folders or files (default: every bundled style).")
 FLAGS = flags.FLAGS
 FLAGS.set_default("size", 512)
+
+
+def _photo_path(name: str) -> Path:
+    return Path(name) if Path(name).is_file() else toolkit.SHARED_DATA / "content" / name
+
+
+def _row(model, photos: dict, photo_features: dict) -> str:
+    """One table row: ``model`` (its current style) on every photo."""
+    from tf_nst import images, metrics
+    painting = images.load_image(next((toolkit.SHARED_DATA / "styles").glob(f"{model.name}.*")))
+    painting_features = metrics.vgg_features(images.resize_long_side(painting, FLAGS.size))
+    pairs, borders, misses = [], [], []
+    for photo_name, photo in photos.items():
+        output = model.transfer(photo)
+        report = metrics.compare(output, photo, metrics.vgg_features(output), photo_features[photo_name],
+                                 painting_features)
+        pairs.append((report["gram_ratio_to_content"], report["ssim_luminance"]))
+        borders.append(metrics.border_step(output))
+        if pairs[-1][0] > 0.6 or pairs[-1][1] < 0.3:
+            misses.append(photo_name)
+    ratio, ssim = np.mean(pairs, axis=0)
+    worst = f"{max(r for r, _ in pairs):.2f} / {min(s for _, s in pairs):.2f}"
+    return (f"| `{model.name}` | {model.metadata.get('steps', '?')} | " + " | ".join(f"{r:.2f} / {s:.2f}" for r, s in pairs)
+            + f" | **{ratio:.2f} / {ssim:.2f}** | {worst} | {', '.join(misses) or '—'} | {max(borders):.1f} |")
 
 
 def main(_):
@@ -27,18 +54,16 @@ def main(_):
     from tf_nst.model_files import bundled_networks
     from tf_nst.transfer import load_model
 
-    photos = {name: images.resize_long_side(images.load_image(toolkit.SHARED_DATA / "content" / name), FLAGS.size)
+    photos = {Path(name).stem: images.resize_long_side(images.load_image(_photo_path(name)), FLAGS.size)
               for name in FLAGS.photos}
-    print("| model | training steps | " + " | ".join(name.split(".")[0] for name in photos) + " | mean |")
-    print("|---|---|" + "---|" * (len(photos) + 1))
+    photo_features = {name: metrics.vgg_features(photo) for name, photo in photos.items()}
+    print("| style | training steps | " + " | ".join(photos) + " | mean | worst | misses | border max |")
+    print("|---|---|" + "---|" * (len(photos) + 4))
     for name in FLAGS.models or bundled_networks():
         model = load_model(name)
-        style = images.load_image(toolkit.SHARED_DATA / "styles" / f"{model.name}.jpg")
-        reports = [metrics.evaluate(model.transfer(photo), photo, style) for photo in photos.values()]
-        pairs = [(r["gram_ratio_to_content"], r["ssim_luminance"]) for r in reports]
-        ratio, ssim = np.mean(pairs, axis=0)
-        print(f"| `{name}` | {model.metadata.get('steps', '?')} | " +
-              " | ".join(f"{r:.2f} / {s:.2f}" for r, s in pairs) + f" | **{ratio:.2f} / {ssim:.2f}** |", flush=True)
+        # A multi-style file given by --models: each of its styles (a bundled style name selects one).
+        for style in model.styles if FLAGS.models and model.styles and name not in model.styles else [None]:
+            print(_row(model if style is None else model.select(style), photos, photo_features), flush=True)
 
 
 if __name__ == "__main__":
