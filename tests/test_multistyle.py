@@ -124,8 +124,6 @@ def test_init_from_adds_a_style_and_leaves_the_trained_styles_outputs_unchanged(
     assert not (tmp_path / "x" / "model.npz").exists()
 
 
-
-
 def test_per_style_factors_weight_each_styles_loss_and_must_match_the_styles():
     import tensorflow as tf
     from conftest import DATA, REPO
