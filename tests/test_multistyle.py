@@ -145,3 +145,25 @@ def test_per_style_factors_weight_each_styles_loss_and_must_match_the_styles():
         make_task(cfg, paintings, ["wave", "udnie"], None)
     with pytest.raises(UserError, match="multi-style"):
         make_task(cfg, paintings[:1], ["wave"], None)
+
+
+def test_shift_consistency_is_zero_for_a_pointwise_network_and_counts_strokes_that_do_not_move():
+    import tensorflow as tf
+    from tf_nst import config
+    from tf_nst.errors import UserError
+    from tf_nst.training_tasks import ShiftConsistency
+    photos = tf.constant(np.random.default_rng(2).uniform(0, 255, (3, 40, 48, 3)), tf.float32)
+    pattern = tf.constant(np.random.default_rng(3).normal(0, 20, (1, 40, 48, 3)), tf.float32)
+    cfg = config.training_config()
+    assert "temporal" not in ShiftConsistency(cfg).add({"total": tf.constant(1.0)}, tf.identity, photos, photos)
+    cfg.temporal_weight, cfg.temporal_shift = 10.0, 2.0
+    pointwise = lambda images: 0.5 * images + 10.0  # moves with its input: no inconsistency
+    values = ShiftConsistency(cfg).add({"total": tf.constant(1.0)}, pointwise, photos, pointwise(photos))
+    assert float(values["temporal"]) < 1e-6 and float(values["total"]) == pytest.approx(1.0)
+    fixed = lambda images: images + pattern  # strokes fixed to the frame, as a non-equivariant network's
+    values = ShiftConsistency(cfg).add({"total": tf.constant(1.0)}, fixed, photos, fixed(photos))
+    assert float(values["temporal"]) > 50.0
+    assert float(values["total"]) == pytest.approx(1.0 + 10.0 * float(values["temporal"]), rel=1e-5)
+    cfg.temporal_weight = -1.0
+    with pytest.raises(UserError, match="temporal_weight must be a non-negative number"):
+        config.validate_training(cfg)

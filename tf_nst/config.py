@@ -167,6 +167,11 @@ def training_config() -> ml_collections.ConfigDict:
     # Multi-style network: a factor on style_weight for each --style, in order (empty: 1 each), e.g.
     # below 1 for a style that wipes out the photo's structure.
     config.style_weight_per_style = ()
+    # Stable video (Huang et al. 2017, with synthetic motion): each batch is also stylized shifted
+    # by a random sub-pixel offset of up to temporal_shift px, and temporal_weight times the mean
+    # squared difference (0..255 pixels) from the shifted stylization is added; 0 turns it off.
+    config.temporal_weight = 0.0
+    config.temporal_shift = 2.0
     return config
 
 
@@ -220,6 +225,8 @@ def validate_training(config: ml_collections.ConfigDict) -> ml_collections.Confi
         if not isinstance(factors, (tuple, list)) or not all(
                 isinstance(f, (int, float)) and not isinstance(f, bool) and f >= 0 for f in factors):
             raise UserError(f"config.style_weight_per_style must be a tuple of numbers >= 0, got {factors!r}")
+        for field in ("temporal_weight", "temporal_shift"):
+            _non_negative(config, field)
     else:
         if not config.levels or any(level not in DECODER_LEVELS for level in config.levels):
             raise UserError(f"config.levels must name levels from {', '.join(DECODER_LEVELS)}, "

@@ -56,11 +56,14 @@ class TransformTask:
         self.perceptual = build_perceptual_loss(config, None, [self.style], weights_dir=self.weights_dir)
         self.content_features = FeatureExtractor(config.backbone, config.content_layers, config.precision,
                                                  self.weights_dir) if config.content_layers else None
+        self.shift_consistency = ShiftConsistency(config)
         return self.model
 
     def losses(self, batch: tf.Tensor) -> dict[str, tf.Tensor]:
         targets = self.content_features(batch) if self.content_features is not None else None
-        return self.perceptual(self.model(batch, training=True) / 255.0, targets)
+        outputs = self.model(batch, training=True)
+        values = self.perceptual(outputs / 255.0, targets)
+        return self.shift_consistency.add(values, lambda photos: self.model(photos, training=True), batch, outputs)
 
     def samples(self, batch: tf.Tensor) -> tf.Tensor:
         """Each photo beside its stylization."""
@@ -117,6 +120,7 @@ class MultiStyleTask:
                                                  self.weights_dir) if config.content_layers else None
         self.batches = tf.Variable(0, dtype=tf.int64, trainable=False, name="batches_seen",
                                    aggregation=tf.VariableAggregation.ONLY_FIRST_REPLICA)
+        self.shift_consistency = ShiftConsistency(config)
         return self.model
 
     def _one_hot(self, trained: tf.Tensor, count: int) -> tf.Tensor:
@@ -127,8 +131,11 @@ class MultiStyleTask:
         count = len(self.styles)
         index = tf.cast(self.batches.assign_add(1) - 1, tf.int32) % count
         targets = self.content_features(batch) if self.content_features is not None else None
-        values = self.perceptual(self.model([batch, self._one_hot(index, tf.shape(batch)[0])], training=True) / 255.0,
-                                 targets, index)
+        one_hot = self._one_hot(index, tf.shape(batch)[0])
+        outputs = self.model([batch, one_hot], training=True)
+        values = self.perceptual(outputs / 255.0, targets, index)
+        values = self.shift_consistency.add(values, lambda photos: self.model([photos, one_hot], training=True),
+                                            batch, outputs)
         # Under round robin, the interval mean of count x (style loss where active, else 0) is that
         # style's mean loss (exactly when the logging interval is a multiple of the style count).
         active = tf.one_hot(index, count)
@@ -143,6 +150,36 @@ class MultiStyleTask:
             outputs.append(self.model([batch, self._one_hot(tf.constant(position), tf.shape(batch)[0])],
                                       training=False))
         return tf.concat(outputs, 2)
+
+
+class ShiftConsistency:
+    """Stable strokes for video (Huang et al. 2017's temporal loss, on synthetic motion): the
+    network's output for the photos moved by a random sub-pixel offset (up to
+    ``config.temporal_shift`` px, bilinear) should be its output for the photos, moved the same
+    way. Adds ``temporal`` (mean squared difference in 0..255 units, a band of ``temporal_shift`` + 2
+    px at the border left out) times ``config.temporal_weight`` to the total; off at weight 0."""
+
+    def __init__(self, config: ml_collections.ConfigDict):
+        self.weight, self.max_shift = float(config.temporal_weight), float(config.temporal_shift)
+        self.margin = int(np.ceil(self.max_shift)) + 2
+        self.offsets = tf.random.Generator.from_seed(config.seed) if self.weight > 0 else None
+
+    def add(self, values: dict[str, tf.Tensor], stylize, photos: tf.Tensor, outputs: tf.Tensor) -> dict[str, tf.Tensor]:
+        if self.offsets is None:
+            return values
+        count = tf.shape(photos)[0]
+        offset = self.offsets.uniform([count, 2], -self.max_shift, self.max_shift)
+        # keras.ops.image.affine_transform maps output (x, y) to input (x - dx, y - dy).
+        transform = tf.concat([tf.ones([count, 1]), tf.zeros([count, 1]), -offset[:, :1], tf.zeros([count, 1]),
+                               tf.ones([count, 1]), -offset[:, 1:], tf.zeros([count, 2])], 1)
+
+        def move(images):
+            return keras.ops.image.affine_transform(tf.cast(images, tf.float32), transform, fill_mode="reflect")
+        difference = tf.cast(stylize(move(photos)), tf.float32) - move(outputs)
+        margin = self.margin
+        values["temporal"] = tf.reduce_mean(tf.square(difference[:, margin:-margin, margin:-margin]))
+        values["total"] = values["total"] + self.weight * values["temporal"]
+        return values
 
 
 def _adopt_architecture(config: ml_collections.ConfigDict, metadata: dict) -> ml_collections.ConfigDict:
