@@ -21,7 +21,7 @@ flags.DEFINE_string("input", str(toolkit.SHARED_DATA / "video" / "bigbuckbunny.m
 flags.DEFINE_string("model", "starry_night", "With --compare: the model.")
 flags.DEFINE_bool("compare", False, "Stylize with --temporal=none and =flow and measure both.")
 flags.DEFINE_integer("samples", 6, "Frames sampled for the Gram ratio.")
-flags.DEFINE_float("blend", 0.6, "With --compare: the temporal blend.")
+flags.DEFINE_float("blend", None, "With --compare: the temporal blend (default: tf_nst's, TemporalOptions.blend).")
 FLAGS = flags.FLAGS
 
 
@@ -46,7 +46,8 @@ def main(_):
     with tempfile.TemporaryDirectory() as folder:
         for method in ("none", "flow"):
             output = f"{folder}/{method}.mp4"
-            state = transfer_video(model, FLAGS.input, output, temporal=TemporalOptions(method, FLAGS.blend))
+            options = TemporalOptions(method) if FLAGS.blend is None else TemporalOptions(method, FLAGS.blend)
+            state = transfer_video(model, FLAGS.input, output, temporal=options)
             results[method] = {**measure(inputs, frames(output), style, FLAGS.samples), "fps": round(state.fps, 2)}
     results["ratio"] = {key: results["flow"][key] / results["none"][key] for key in ("warping_error", "gram_ratio")}
     print(json.dumps(results, indent=1))
