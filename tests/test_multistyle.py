@@ -124,7 +124,7 @@ def test_init_from_adds_a_style_and_leaves_the_trained_styles_outputs_unchanged(
     assert not (tmp_path / "x" / "model.npz").exists()
 
 
-def test_per_style_factors_weight_each_styles_loss_and_must_match_the_styles():
+def test_per_style_factors_weight_and_scale_each_style_and_must_match_the_styles():
     import tensorflow as tf
     from conftest import DATA, REPO
     from tf_nst import config, images, losses
@@ -143,6 +143,13 @@ def test_per_style_factors_weight_each_styles_loss_and_must_match_the_styles():
     cfg = config.load_config_file(str(REPO / "configs" / "dumoulin2017_multistyle.py"), style_weight_per_style=(1.0,))
     with pytest.raises(UserError, match="1 factors for 2 --style"):
         make_task(cfg, paintings, ["wave", "udnie"], None)
+    with pytest.raises(UserError, match="multi-style"):
+        make_task(cfg, paintings[:1], ["wave"], None)
+    cfg = config.load_config_file(str(REPO / "configs" / "dumoulin2017_multistyle.py"), style_scale_per_style=(1.0, 0.5))
+    sizes = [max(style.shape[:2]) for style in make_task(cfg, paintings, ["wave", "udnie"], None).styles]
+    assert sizes == [cfg.image_size, cfg.image_size // 2]
+    with pytest.raises(UserError, match="style_scale_per_style has 2 factors for 3 --style"):
+        make_task(cfg, paintings + paintings[:1], ["wave", "udnie", "again"], None)
     with pytest.raises(UserError, match="multi-style"):
         make_task(cfg, paintings[:1], ["wave"], None)
 

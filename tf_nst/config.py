@@ -165,8 +165,10 @@ def training_config() -> ml_collections.ConfigDict:
     # Reflect-pad every convolution (no dark frame at the border) instead of zero padding.
     config.reflect_border = False
     # Multi-style network: a factor on style_weight for each --style, in order (empty: 1 each), e.g.
-    # below 1 for a style that wipes out the photo's structure.
+    # below 1 for a style that wipes out the photo's structure; and on style_scale (the painting's
+    # size, so the strokes' size), e.g. below 1 for a style whose strokes swim in small videos.
     config.style_weight_per_style = ()
+    config.style_scale_per_style = ()
     # Stable video (Huang et al. 2017, with synthetic motion): each batch is also stylized shifted
     # by a random sub-pixel offset of up to temporal_shift px, and temporal_weight times the mean
     # squared difference (0..255 pixels) from the shifted stylization is added; 0 turns it off.
@@ -221,10 +223,11 @@ def validate_training(config: ml_collections.ConfigDict) -> ml_collections.Confi
     if config.kind == "transform_training":
         _validate_loss_fields(config)
         _positive_int(config, "residual_blocks")
-        factors = config.style_weight_per_style
-        if not isinstance(factors, (tuple, list)) or not all(
-                isinstance(f, (int, float)) and not isinstance(f, bool) and f >= 0 for f in factors):
-            raise UserError(f"config.style_weight_per_style must be a tuple of numbers >= 0, got {factors!r}")
+        for field in ("style_weight_per_style", "style_scale_per_style"):
+            factors = config[field]
+            if not isinstance(factors, (tuple, list)) or not all(
+                    isinstance(f, (int, float)) and not isinstance(f, bool) and f >= 0 for f in factors):
+                raise UserError(f"config.{field} must be a tuple of numbers >= 0, got {factors!r}")
         for field in ("temporal_weight", "temporal_shift"):
             _non_negative(config, field)
     else:

@@ -38,9 +38,10 @@ class TransformTask:
                  style_names: Sequence[str], weights_dir: str | None):
         if len(styles) != 1:
             raise UserError("a transform network needs a style image (--style)")
-        if config.style_weight_per_style:
-            raise UserError("config.style_weight_per_style weights the styles of a multi-style network "
-                            "(several --style); for one style set config.style_weight")
+        for field, single in (("style_weight_per_style", "style_weight"), ("style_scale_per_style", "style_scale")):
+            if config[field]:
+                raise UserError(f"config.{field} is for the styles of a multi-style network (several --style); "
+                                f"for one style set config.{single}")
         self.config, self.weights_dir = config, weights_dir
         size = max(16, round(config.image_size * config.style_scale))
         self.style = images_lib.resize_long_side(styles[0], size)
@@ -95,12 +96,9 @@ class MultiStyleTask:
                 raise UserError(f"{init_from} already has the style(s) {', '.join(clash)}")
         self.config, self.weights_dir, self.previous = config, weights_dir, len(previous)
         self.names = previous + list(style_names)
-        self.style_factors = list(config.style_weight_per_style) or [1.0] * len(styles)
-        if len(self.style_factors) != len(styles):
-            raise UserError(f"config.style_weight_per_style has {len(self.style_factors)} factors for "
-                            f"{len(styles)} --style images (one per --style, in order)")
-        size = max(16, round(config.image_size * config.style_scale))
-        self.styles = [images_lib.resize_long_side(style, size) for style in styles]
+        self.style_factors = _per_style(config, "style_weight_per_style", len(styles))
+        self.styles = [images_lib.resize_long_side(style, max(16, round(config.image_size * config.style_scale * f)))
+                       for style, f in zip(styles, _per_style(config, "style_scale_per_style", len(styles)))]
         self.metadata = {"width": config.width, "residual_blocks": config.residual_blocks, "styles": self.names,
                          "image_size": config.image_size, "reflect_border": config.reflect_border}
 
@@ -180,6 +178,15 @@ class ShiftConsistency:
         values["temporal"] = tf.reduce_mean(tf.square(difference[:, margin:-margin, margin:-margin]))
         values["total"] = values["total"] + self.weight * values["temporal"]
         return values
+
+
+def _per_style(config: ml_collections.ConfigDict, field: str, count: int) -> list[float]:
+    """``config[field]``: one factor per --style (1 each when empty), or a one-line error."""
+    factors = list(config[field]) or [1.0] * count
+    if len(factors) != count:
+        raise UserError(f"config.{field} has {len(factors)} factors for {count} --style images "
+                        "(one per --style, in order)")
+    return factors
 
 
 def _adopt_architecture(config: ml_collections.ConfigDict, metadata: dict) -> ml_collections.ConfigDict:
