@@ -7,8 +7,8 @@ and shift (conditional instance normalization); the convolutions are shared. Giv
 Paper: VGG16 loss network, content relu3_3, style relu1_2/relu2_2/relu3_3/relu4_3, 256 x 256 crops,
 batch 16, Adam lr 1e-3, 40k steps, reflection padding, nearest-neighbour upsampling + conv. The
 Gram and content terms are tf_nst's (``tf_nst.config.training_config``: Johnson's weights, not the
-paper's). The 10-style network trained for bundling overrides the size and length of the run
-(README, "Status of the bundled multi-style network").
+paper's). The bundled ``multistyle`` network overrides the size and length of the run (README,
+"Bundled styles").
 """
 from tf_nst.config import training_config
 

@@ -178,24 +178,3 @@ def test_the_bundled_models_are_shipped_small_and_float16():
     for path in paths:
         with np.load(path) as data:
             assert all(data[key].dtype == np.float16 for key in data.files if key.startswith("w")), path
-
-
-CONTENT_PHOTOS = sorted((DATA / "content").iterdir())
-
-
-@pytest.mark.parametrize("model_name", ("starry_night", "wave", "the_scream"))
-def test_bundled_models_stylize_every_unseen_content_photo(model_name):
-    """Every photo of ../shared/data/content (none is in the training folder), 512 px long side: over
-    the set, mean Gram ratio to the photo's own <= 0.6 and mean luminance SSIM >= 0.3 (the bars
-    of the feed-forward issue; the README lists every photo)."""
-    import tf_nst
-    from tf_nst import images, metrics
-    model = tf_nst.load_model(model_name)
-    style = images.load_image(DATA / "styles" / f"{model.name}.jpg")
-    reports = []
-    for path in CONTENT_PHOTOS:
-        content = images.resize_long_side(images.load_image(path), 512)
-        reports.append(metrics.evaluate(model.transfer(content), content, style))
-    ratio = np.mean([r["gram_ratio_to_content"] for r in reports])
-    ssim = np.mean([r["ssim_luminance"] for r in reports])
-    assert len(reports) == 10 and ratio <= 0.6 and ssim >= 0.3, (ratio, ssim)

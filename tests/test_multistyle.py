@@ -154,6 +154,83 @@ def test_per_style_factors_weight_and_scale_each_style_and_must_match_the_styles
         make_task(cfg, paintings[:1], ["wave"], None)
 
 
+@pytest.fixture(scope="module")
+def bundled_scores():
+    """Every bundled style on every photo of ../shared/data/content (none is in the training folder)
+    at 512 px long side, measured as `tf-nst evaluate` does: {(style, photo): (report, border step)}.
+    Each photo's and painting's VGG features are computed once (metrics.compare)."""
+    from conftest import DATA
+    import tf_nst
+    from tf_nst import images, metrics
+    from tf_nst.model_files import bundled_networks
+    photos = {path.stem: images.resize_long_side(images.load_image(path), 512)
+              for path in sorted((DATA / "content").iterdir())}
+    photo_features = {name: metrics.vgg_features(photo) for name, photo in photos.items()}
+    scores = {}
+    for style in bundled_networks():
+        model = tf_nst.load_model(style)
+        painting = images.resize_long_side(images.load_image(next((DATA / "styles").glob(f"{style}.*"))), 512)
+        painting_features = metrics.vgg_features(painting)
+        for name, photo in photos.items():
+            output = model.transfer(photo)
+            report = metrics.compare(output, photo, metrics.vgg_features(output), photo_features[name],
+                                     painting_features)
+            scores[style, name] = report, metrics.border_step(output)
+    return scores
+
+
+def test_there_are_at_least_ten_bundled_styles_named_after_their_paintings():
+    from conftest import DATA
+    from tf_nst.model_files import bundled_networks
+    assert len(bundled_networks()) >= 10
+    assert all(list((DATA / "styles").glob(f"{name}.*")) for name in bundled_networks())
+
+
+def test_the_bundled_styles_draw_no_frame_on_the_content_photos(bundled_scores):
+    """Mean luminance of the outer 4 px and of the next 4 px differ by <= 3 (of 255) on at least
+    90 % of the styles x content photos (the README lists the others and why)."""
+    over = {key: round(step, 1) for key, (_, step) in bundled_scores.items() if step > 3.0}
+    assert len(over) <= 0.1 * len(bundled_scores), over
+
+
+def test_every_bundled_style_meets_the_quality_bars_over_the_content_photos(bundled_scores):
+    """Per style, over every content photo: mean Gram ratio to the photo's own <= 0.6 and mean
+    luminance SSIM >= 0.3; over all styles x photos, at least 90 % of the pairs meet both bars
+    (the README lists every pair that does not)."""
+    pairs = {}
+    for (style, _), (report, _) in bundled_scores.items():
+        pairs.setdefault(style, []).append((report["gram_ratio_to_content"], report["ssim_luminance"]))
+    for style, values in pairs.items():
+        ratio, ssim = np.mean(values, axis=0)
+        assert ratio <= 0.6 and ssim >= 0.3, (style, ratio, ssim)
+    meeting = sum(ratio <= 0.6 and ssim >= 0.3 for values in pairs.values() for ratio, ssim in values)
+    assert meeting >= 0.9 * len(bundled_scores), (meeting, len(bundled_scores))
+
+
+def test_the_cli_lists_models_and_picks_a_bundled_style_by_name_or_index(tmp_path):
+    from conftest import DATA, run_cli
+    import tf_nst
+    from tf_nst import images, model_files, transform_net
+    model_files.save_weights(tmp_path / "mine.npz", transform_net.build_transform_net(0.25, 1),
+                             {"width": 0.25, "residual_blocks": 1, "style": "mine"})
+    listed = run_cli("transfer", "--list_models", f"--models_dir={tmp_path}")
+    assert listed.returncode == 0, listed.stderr
+    expected = set(model_files.bundled_models()) | set(model_files.bundled_networks()) | {"mine"}
+    assert sorted(listed.stdout.split()) == sorted(expected)
+    holder = model_files.bundled_styles()[model_files.bundled_networks()[0]]
+    styles = tf_nst.load_model(holder).styles
+    photo_path = DATA / "content" / "chicago.jpg"
+    photo = images.resize_long_side(images.load_image(photo_path), 96)
+    runs = {"index": [f"--model={holder}", "--style_index=3"], "name": [f"--model={styles[3]}"]}
+    for label, flags in runs.items():
+        result = run_cli("transfer", *flags, f"--input={photo_path}", f"--output={tmp_path / label}.png",
+                         "--max_size=96", "--precision=float32")
+        assert result.returncode == 0, result.stderr
+    expected_image = tf_nst.load_model(holder, "float32").select(3).transfer(photo)
+    for label in runs:
+        assert np.abs(images.load_image(tmp_path / f"{label}.png") - expected_image).max() <= 1.0, label
+
+
 def test_shift_consistency_is_zero_for_a_pointwise_network_and_counts_strokes_that_do_not_move():
     import tensorflow as tf
     from tf_nst import config

@@ -15,7 +15,7 @@ Of the universal model (any painting as the style):
 
   Over TF Serving's REST API the names ending in ``_bytes`` travel base64-encoded::
 
-      POST /v1/models/starry_night:predict
+      POST /v1/models/my_style:predict
       {"signature_name": "stylize_encoded", "instances": [{"b64": "<base64 of photo.jpg>"}]}
       -> {"predictions": [{"b64": "<base64 of a PNG>"}]}
 """

@@ -1,7 +1,7 @@
 """Stylize a photo through TF Serving's REST API (the ``stylize_encoded`` signature of tf-nst export).
 
-  tensorflow_model_server --rest_api_port=8501 --model_name=starry_night --model_base_path=$PWD/serving/starry_night
-  python tools/serving_client.py --image=photo.jpg --output=out.png --url=http://localhost:8501/v1/models/starry_night:predict
+  tensorflow_model_server --rest_api_port=8501 --model_name=my_style --model_base_path=$PWD/serving/my_style
+  python tools/serving_client.py --image=photo.jpg --output=out.png --url=http://localhost:8501/v1/models/my_style:predict
   python tools/serving_client.py --image=photo.jpg --style=painting.jpg --strength=0.8 --url=.../models/universal:predict
   python tools/serving_client.py --image=photo.jpg --style_weights=0,0.5,0.5,0,0,0,0,0,0,0 --url=.../models/multistyle:predict
 
@@ -23,7 +23,7 @@ from absl import app, flags
 
 flags.DEFINE_string("image", None, "Photo to stylize (JPEG/PNG/GIF/BMP).", required=True)
 flags.DEFINE_string("output", "served.png", "Where to write the PNG the server returns.")
-flags.DEFINE_string("url", "http://localhost:8501/v1/models/starry_night:predict", "TF Serving :predict URL.")
+flags.DEFINE_string("url", "http://localhost:8501/v1/models/my_style:predict", "TF Serving :predict URL.")
 flags.DEFINE_string("saved_model", None, "Answer locally from this SavedModel instead of a server.")
 flags.DEFINE_string("style", None, "Universal model: the painting (JPEG/PNG/GIF/BMP).")
 flags.DEFINE_float("strength", 1.0, "Universal model: style strength, 0..1.")

@@ -1,11 +1,11 @@
 """``tf-nst export``: a trained network as a TF Serving SavedModel (and a transform network as TFLite).
 
 Examples:
-  tf-nst export --model=starry_night --saved_model=serving/starry_night/1
+  tf-nst export --model=multistyle --saved_model=serving/multistyle/1   # the bundled styles, a style_weights input
   tf-nst export --model=models/my_style --saved_model=serving/my_style/1 --tflite=my_style.tflite
   tf-nst export --model=universal --saved_model=serving/universal/1     # content + style + strength
-Serve it: tensorflow_model_server --rest_api_port=8501 --model_name=starry_night \\
-    --model_base_path=$PWD/serving/starry_night    (then tools/serving_client.py)
+Serve it: tensorflow_model_server --rest_api_port=8501 --model_name=multistyle \\
+    --model_base_path=$PWD/serving/multistyle    (then tools/serving_client.py --style_weights=...)
 """
 from __future__ import annotations
 
@@ -16,7 +16,8 @@ from absl import flags
 from tf_nst.apps import common
 from tf_nst.errors import UserError
 
-flags.DEFINE_string("model", "starry_night", "Bundled style name, tf-nst train folder or .npz file.")
+flags.DEFINE_string("model", "multistyle", "Bundled model or style name, tf-nst train folder or .npz file (a style\n"
+                    "of a multi-style network exports the whole network, the style chosen per request).")
 flags.DEFINE_string("saved_model", None, "New (or empty) SavedModel folder, e.g. serving/NAME/1.")
 flags.DEFINE_string("tflite", None, "Also write a TFLite file (float16 weights, fixed input size).")
 flags.DEFINE_list("tflite_size", ["512", "512"], "Height,width of the TFLite model's input.")
