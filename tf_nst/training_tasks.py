@@ -43,8 +43,7 @@ class TransformTask:
                 raise UserError(f"config.{field} is for the styles of a multi-style network (several --style); "
                                 f"for one style set config.{single}")
         self.config, self.weights_dir = config, weights_dir
-        size = max(16, round(config.image_size * config.style_scale))
-        self.style = images_lib.resize_long_side(styles[0], size)
+        self.style = _painting_for_training(styles[0], config)
         self.metadata = {"width": config.width, "residual_blocks": config.residual_blocks,
                          "style": style_names[0], "image_size": config.image_size,
                          "reflect_border": config.reflect_border}
@@ -97,8 +96,8 @@ class MultiStyleTask:
         self.config, self.weights_dir, self.previous = config, weights_dir, len(previous)
         self.names = previous + list(style_names)
         self.style_factors = _per_style(config, "style_weight_per_style", len(styles))
-        self.styles = [images_lib.resize_long_side(style, max(16, round(config.image_size * config.style_scale * f)))
-                       for style, f in zip(styles, _per_style(config, "style_scale_per_style", len(styles)))]
+        self.styles = [_painting_for_training(style, config, factor)
+                       for style, factor in zip(styles, _per_style(config, "style_scale_per_style", len(styles)))]
         self.metadata = {"width": config.width, "residual_blocks": config.residual_blocks, "styles": self.names,
                          "image_size": config.image_size, "reflect_border": config.reflect_border}
 
@@ -178,6 +177,11 @@ class ShiftConsistency:
         values["temporal"] = tf.reduce_mean(tf.square(difference[:, margin:-margin, margin:-margin]))
         values["total"] = values["total"] + self.weight * values["temporal"]
         return values
+
+
+def _painting_for_training(style: np.ndarray, config: ml_collections.ConfigDict, factor: float = 1.0) -> np.ndarray:
+    """The painting at ``config.style_scale`` (x ``factor``) times the crop size, long side (sets the strokes' size)."""
+    return images_lib.resize_long_side(style, max(16, round(config.image_size * config.style_scale * factor)))
 
 
 def _per_style(config: ml_collections.ConfigDict, field: str, count: int) -> list[float]:
