@@ -251,3 +251,31 @@ def test_shift_consistency_is_zero_for_a_pointwise_network_and_counts_strokes_th
     cfg.temporal_weight = -1.0
     with pytest.raises(UserError, match="temporal_weight must be a non-negative number"):
         config.validate_training(cfg)
+
+
+def test_border_consistency_counts_a_frame_on_any_side():
+    import tensorflow as tf
+    from tf_nst import config, images, metrics
+    from tf_nst.errors import UserError
+    from tf_nst.training_tasks import BorderConsistency
+    photos = np.random.default_rng(4).uniform(0, 255, (2, 40, 48, 3)).astype(np.float32)
+    cfg = config.training_config()
+    assert "border" not in BorderConsistency(cfg).add({"total": tf.constant(1.0)}, None, photos, photos)
+    cfg.border_weight = 2.0
+    term = BorderConsistency(cfg)
+    for image, steps in zip(photos, term.side_steps(tf.constant(photos)).numpy()):
+        luma = images.luminance(image)
+        assert steps[1] == pytest.approx(luma[-4:].mean() - luma[-8:-4].mean(), abs=1e-3)
+        assert steps[2] == pytest.approx(luma[:, :4].mean() - luma[:, 4:8].mean(), abs=1e-3)
+    flat = np.full_like(photos, 90.0)
+    flat[:, 10:30, 12:36] = 200.0  # a bright middle: no frame
+    values = term.add({"total": tf.constant(1.0)}, None, photos, flat)
+    assert float(values["border"]) < 1e-6 and float(values["total"]) == pytest.approx(1.0)
+    flat[:, -4:] -= 20.0  # a dark bottom edge: one side steps down by 20, the others stay flat
+    values = term.add({"total": tf.constant(1.0)}, None, photos, flat)
+    assert metrics.border_step(flat[0]) > 3.0
+    assert float(values["border"]) == pytest.approx(20.0**2 / 4, rel=1e-4)
+    assert float(values["total"]) == pytest.approx(1.0 + 2.0 * 100.0, rel=1e-5)
+    cfg.border_weight = -1.0
+    with pytest.raises(UserError, match="border_weight must be a non-negative number"):
+        config.validate_training(cfg)

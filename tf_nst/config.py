@@ -174,6 +174,10 @@ def training_config() -> ml_collections.ConfigDict:
     # squared difference (0..255 pixels) from the shifted stylization is added; 0 turns it off.
     config.temporal_weight = 0.0
     config.temporal_shift = 2.0
+    # No frame: border_weight times the mean square of the output's step in mean luminance (0..255)
+    # from the outer 4 px of each side to the next 4 px (tf_nst.metrics.border_step measures it
+    # around the whole frame) is added; 0 turns it off.
+    config.border_weight = 0.0
     return config
 
 
@@ -228,7 +232,7 @@ def validate_training(config: ml_collections.ConfigDict) -> ml_collections.Confi
             if not isinstance(factors, (tuple, list)) or not all(
                     isinstance(f, (int, float)) and not isinstance(f, bool) and f >= 0 for f in factors):
                 raise UserError(f"config.{field} must be a tuple of numbers >= 0, got {factors!r}")
-        for field in ("temporal_weight", "temporal_shift"):
+        for field in ("temporal_weight", "temporal_shift", "border_weight"):
             _non_negative(config, field)
     else:
         if not config.levels or any(level not in DECODER_LEVELS for level in config.levels):

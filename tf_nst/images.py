@@ -167,11 +167,13 @@ def resize(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
 # --- colour ---------------------------------------------------------------------------------
 _RGB_TO_YIQ = np.array([[0.299, 0.587, 0.114], [0.596, -0.274, -0.322], [0.211, -0.523, 0.312]], np.float32)
 _YIQ_TO_RGB = np.linalg.inv(_RGB_TO_YIQ).astype(np.float32)
+#: BT.601 luma of R, G, B.
+LUMA_WEIGHTS = _RGB_TO_YIQ[0]
 
 
 def luminance(image: np.ndarray) -> np.ndarray:
     """BT.601 luma Y of an RGB image, [H, W] in 0..255."""
-    return image @ _RGB_TO_YIQ[0]
+    return image @ LUMA_WEIGHTS
 
 
 def gray_as_rgb(gray: np.ndarray) -> np.ndarray:

@@ -56,14 +56,16 @@ class TransformTask:
         self.perceptual = build_perceptual_loss(config, None, [self.style], weights_dir=self.weights_dir)
         self.content_features = FeatureExtractor(config.backbone, config.content_layers, config.precision,
                                                  self.weights_dir) if config.content_layers else None
-        self.shift_consistency = ShiftConsistency(config)
+        self.extra_terms = extra_terms(config)
         return self.model
 
     def losses(self, batch: tf.Tensor) -> dict[str, tf.Tensor]:
         targets = self.content_features(batch) if self.content_features is not None else None
         outputs = self.model(batch, training=True)
         values = self.perceptual(outputs / 255.0, targets)
-        return self.shift_consistency.add(values, lambda photos: self.model(photos, training=True), batch, outputs)
+        for term in self.extra_terms:
+            values = term.add(values, lambda photos: self.model(photos, training=True), batch, outputs)
+        return values
 
     def samples(self, batch: tf.Tensor) -> tf.Tensor:
         """Each photo beside its stylization."""
@@ -117,7 +119,7 @@ class MultiStyleTask:
                                                  self.weights_dir) if config.content_layers else None
         self.batches = tf.Variable(0, dtype=tf.int64, trainable=False, name="batches_seen",
                                    aggregation=tf.VariableAggregation.ONLY_FIRST_REPLICA)
-        self.shift_consistency = ShiftConsistency(config)
+        self.extra_terms = extra_terms(config)
         return self.model
 
     def _one_hot(self, trained: tf.Tensor, count: int) -> tf.Tensor:
@@ -131,8 +133,8 @@ class MultiStyleTask:
         one_hot = self._one_hot(index, tf.shape(batch)[0])
         outputs = self.model([batch, one_hot], training=True)
         values = self.perceptual(outputs / 255.0, targets, index)
-        values = self.shift_consistency.add(values, lambda photos: self.model([photos, one_hot], training=True),
-                                            batch, outputs)
+        for term in self.extra_terms:
+            values = term.add(values, lambda photos: self.model([photos, one_hot], training=True), batch, outputs)
         # Under round robin, the interval mean of count x (style loss where active, else 0) is that
         # style's mean loss (exactly when the logging interval is a multiple of the style count).
         active = tf.one_hot(index, count)
@@ -177,6 +179,38 @@ class ShiftConsistency:
         values["temporal"] = tf.reduce_mean(tf.square(difference[:, margin:-margin, margin:-margin]))
         values["total"] = values["total"] + self.weight * values["temporal"]
         return values
+
+
+class BorderConsistency:
+    """No frame along any side: the step in mean luminance from the outer ``width`` px of each side
+    of the output to the next ``width`` px should be zero (:func:`tf_nst.metrics.border_step`
+    measures it around the whole frame; a frame on one side is a defect too). Adds ``border`` (the
+    mean square of the four steps over the batch, 0..255 units) times ``config.border_weight`` to the
+    total; off at weight 0."""
+
+    width = 4
+
+    def __init__(self, config: ml_collections.ConfigDict):
+        self.weight = float(config.border_weight)
+
+    def side_steps(self, images: tf.Tensor) -> tf.Tensor:
+        """[N, 4]: outer minus inner mean luminance at the top, bottom, left and right."""
+        luma = tf.tensordot(tf.cast(images, tf.float32), tf.constant(images_lib.LUMA_WEIGHTS), 1)
+        columns, width = tf.transpose(luma, [0, 2, 1]), self.width
+        return tf.stack([tf.reduce_mean(side[:, :width], [1, 2]) - tf.reduce_mean(side[:, width:2 * width], [1, 2])
+                         for side in (luma, luma[:, ::-1], columns, columns[:, ::-1])], 1)
+
+    def add(self, values: dict[str, tf.Tensor], stylize, photos: tf.Tensor, outputs: tf.Tensor) -> dict[str, tf.Tensor]:
+        if self.weight == 0:
+            return values
+        values["border"] = tf.reduce_mean(tf.square(self.side_steps(outputs)))
+        values["total"] = values["total"] + self.weight * values["border"]
+        return values
+
+
+def extra_terms(config: ml_collections.ConfigDict) -> list:
+    """The terms a transform network's training adds to the perceptual loss (each off at weight 0)."""
+    return [ShiftConsistency(config), BorderConsistency(config)]
 
 
 def _painting_for_training(style: np.ndarray, config: ml_collections.ConfigDict, factor: float = 1.0) -> np.ndarray:

@@ -7,7 +7,8 @@ python tools/bundled_table.py [--photos=tubingen.jpg,/any/photo.jpg] [--size=512
   the style's painting (../shared/data/styles/STYLE.*): Gram ratio to the photo's own / luminance
   SSIM per photo; then per style the mean, the worst of each, the photos that miss a bar (Gram
   ratio <= 0.6, SSIM >= 0.3) and the largest border step (tf_nst.metrics.border_step: outer 4 px
-  vs the next 4 px, of 255).
+  vs the next 4 px, of 255); after the table, the style x photo pairs whose border step is over 3
+  and the median and mean step over all pairs.
 """
 from __future__ import annotations
 
@@ -29,8 +30,8 @@ def _photo_path(name: str) -> Path:
     return Path(name) if Path(name).is_file() else toolkit.SHARED_DATA / "content" / name
 
 
-def _row(model, photos: dict, photo_features: dict) -> str:
-    """One table row: ``model`` (its current style) on every photo."""
+def _row(model, photos: dict, photo_features: dict) -> tuple[str, dict[str, float]]:
+    """One table row: ``model`` (its current style) on every photo; and the border step per photo."""
     from tf_nst import images, metrics
     painting = images.load_image(next((toolkit.SHARED_DATA / "styles").glob(f"{model.name}.*")))
     painting_features = metrics.vgg_features(images.resize_long_side(painting, FLAGS.size))
@@ -46,7 +47,8 @@ def _row(model, photos: dict, photo_features: dict) -> str:
     ratio, ssim = np.mean(pairs, axis=0)
     worst = f"{max(r for r, _ in pairs):.2f} / {min(s for _, s in pairs):.2f}"
     return (f"| `{model.name}` | {model.metadata.get('steps', '?')} | " + " | ".join(f"{r:.2f} / {s:.2f}" for r, s in pairs)
-            + f" | **{ratio:.2f} / {ssim:.2f}** | {worst} | {', '.join(misses) or '—'} | {max(borders):.1f} |")
+            + f" | **{ratio:.2f} / {ssim:.2f}** | {worst} | {', '.join(misses) or '—'} | {max(borders):.1f} |",
+            dict(zip(photos, borders)))
 
 
 def main(_):
@@ -59,11 +61,18 @@ def main(_):
     photo_features = {name: metrics.vgg_features(photo) for name, photo in photos.items()}
     print("| style | training steps | " + " | ".join(photos) + " | mean | worst | misses | border max |")
     print("|---|---|" + "---|" * (len(photos) + 4))
+    borders = {}
     for name in FLAGS.models or bundled_networks():
         model = load_model(name)
         # A multi-style file given by --models: each of its styles (a bundled style name selects one).
         for style in model.styles if FLAGS.models and model.styles and name not in model.styles else [None]:
-            print(_row(model if style is None else model.select(style), photos, photo_features), flush=True)
+            styled = model if style is None else model.select(style)
+            row, steps = _row(styled, photos, photo_features)
+            print(row, flush=True)
+            borders.update({f"{styled.name} x {photo}": step for photo, step in steps.items()})
+    over = [f"{pair} {step:.1f}" for pair, step in borders.items() if step > 3.0]
+    print(f"\nborder step over 3: {len(over)} of {len(borders)} pairs ({', '.join(over) or 'none'}); "
+          f"median {np.median(list(borders.values())):.2f}, mean {np.mean(list(borders.values())):.2f}")
 
 
 if __name__ == "__main__":
