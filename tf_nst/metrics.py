@@ -19,6 +19,8 @@ from tf_nst.losses import gram_matrix
 
 STYLE_LAYERS = ("relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1")
 CONTENT_LAYER = "relu4_2"
+#: Width in px of the outer frame and of the band inside it that :func:`border_step` compares.
+BORDER_WIDTH = 4
 
 
 def _extractor(weights_dir: str | None) -> FeatureExtractor:
@@ -85,7 +87,7 @@ def evaluate(image: np.ndarray, content: np.ndarray, style: np.ndarray, max_size
     return compare(image, content, features, content_features, style_features)
 
 
-def border_step(image: np.ndarray, width: int = 4) -> float:
+def border_step(image: np.ndarray, width: int = BORDER_WIDTH) -> float:
     """|mean luminance of the outer ``width`` px frame - that of the next ``width`` px| (0..255):
     the dark (or light) frame that zero padding inside a network draws along the border."""
     luma = images_lib.luminance(np.asarray(image, np.float32))

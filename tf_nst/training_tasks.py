@@ -20,7 +20,7 @@ import ml_collections
 import numpy as np
 import tensorflow as tf
 
-from tf_nst import decoders, transform_net
+from tf_nst import decoders, metrics, transform_net
 from tf_nst import images as images_lib
 from tf_nst.errors import UserError
 from tf_nst.features import FeatureExtractor, dtype_policy
@@ -63,8 +63,9 @@ class TransformTask:
         targets = self.content_features(batch) if self.content_features is not None else None
         outputs = self.model(batch, training=True)
         values = self.perceptual(outputs / 255.0, targets)
+        stylize = lambda photos: self.model(photos, training=True)  # noqa: E731
         for term in self.extra_terms:
-            values = term.add(values, lambda photos: self.model(photos, training=True), batch, outputs)
+            values = term.add(values, stylize, batch, outputs)
         return values
 
     def samples(self, batch: tf.Tensor) -> tf.Tensor:
@@ -133,8 +134,9 @@ class MultiStyleTask:
         one_hot = self._one_hot(index, tf.shape(batch)[0])
         outputs = self.model([batch, one_hot], training=True)
         values = self.perceptual(outputs / 255.0, targets, index)
+        stylize = lambda photos: self.model([photos, one_hot], training=True)  # noqa: E731
         for term in self.extra_terms:
-            values = term.add(values, lambda photos: self.model([photos, one_hot], training=True), batch, outputs)
+            values = term.add(values, stylize, batch, outputs)
         # Under round robin, the interval mean of count x (style loss where active, else 0) is that
         # style's mean loss (exactly when the logging interval is a multiple of the style count).
         active = tf.one_hot(index, count)
@@ -188,7 +190,7 @@ class BorderConsistency:
     mean square of the four steps over the batch, 0..255 units) times ``config.border_weight`` to the
     total; off at weight 0."""
 
-    width = 4
+    width = metrics.BORDER_WIDTH
 
     def __init__(self, config: ml_collections.ConfigDict):
         self.weight = float(config.border_weight)
