@@ -76,6 +76,18 @@ def test_coarse_steps_and_steps_set_each_scales_iterations_and_scale_detail_star
         stylize(content_image, [style_image], config, verbose=False)
 
 
+def test_coarse_scales_too_small_for_the_backbone_are_skipped_as_scales_to_run_plans(content_image, style_image):
+    from tf_nst.stylize import scales_to_run
+    config = preset("gatys2016", image_size=64, init="content", scales=(0.25, 0.5, 1.0), coarse_steps=(3, 2),
+                    steps=2, optimizer="adam")
+    plan = scales_to_run(config, content_image.shape, [style_image.shape])
+    assert [index for index, _, _ in plan] == [1, 2]  # at 16 px long, the short sides are under MIN_COARSE_SIDE
+    result = stylize(content_image, [style_image], config, verbose=False)
+    assert [r["scale"] for r in result.history] == [size for _, size, steps in plan for _ in range(steps)]
+    wide = (20, 400, 3)  # a panorama's short side is what counts
+    assert [index for index, _, _ in scales_to_run(config, wide, [style_image.shape])] == [2]
+
+
 def test_style_blend_weights_select_the_style(content_image, style_image):
     other = np.full_like(style_image, 90.0)
     config = preset("gatys2016", image_size=64)

@@ -58,6 +58,25 @@ def universal_start(content: np.ndarray, styles: Sequence[np.ndarray], style_ble
 MIN_COARSE_SIDE = 16
 
 
+def style_side(config: ml_collections.ConfigDict, size: int) -> int:
+    """The paintings' long side at a scale whose photo has long side ``size``."""
+    return max(16, round(size * config.style_scale))
+
+
+def scales_to_run(config: ml_collections.ConfigDict, content_shape: Sequence[int],
+                  style_shapes: Sequence[Sequence[int]]) -> list[tuple[int, int, int]]:
+    """``(scale index, long side, steps)`` of each scale the optimization runs: coarse scales where the
+    photo or a painting would be under ``MIN_COARSE_SIDE`` px on its short side are skipped."""
+    planned = []
+    for index, (scale, steps) in enumerate(zip(config.scales, config_lib.steps_per_scale(config))):
+        size = max(16, round(config.image_size * scale))
+        sides = [images_lib.long_side_size(*content_shape[:2], size)] + [
+            images_lib.long_side_size(*shape[:2], style_side(config, size)) for shape in style_shapes]
+        if min(min(side) for side in sides) >= MIN_COARSE_SIDE or index == len(config.scales) - 1:
+            planned.append((index, size, steps))
+    return planned
+
+
 def initial_image(kind: str, content: np.ndarray, style: np.ndarray, seed: int) -> np.ndarray:
     """Start image in [0, 1]: the content, the first style resized to the content, or seeded noise
     (``init="universal"`` needs every style and their blend: :func:`universal_start`)."""
@@ -137,13 +156,9 @@ def stylize(content: np.ndarray, styles: Sequence[np.ndarray], config: ml_collec
                                  config.clip_pixels)
     history: list[dict] = []
     image01, stop_reason, offset = None, None, 0
-    for scale_index, (scale, steps) in enumerate(zip(config.scales, config_lib.steps_per_scale(config))):
-        size = max(16, round(config.image_size * scale))
+    for scale_index, size, steps in scales_to_run(config, content.shape, [s.shape for s in styles]):
         content_s = images_lib.resize_long_side(content, size)
-        styles_s = [images_lib.resize_long_side(s, max(16, round(size * config.style_scale))) for s in styles]
-        if (min(min(image.shape[:2]) for image in (content_s, *styles_s)) < MIN_COARSE_SIDE
-                and scale_index < len(config.scales) - 1):
-            continue  # too small for the backbone's deepest pooling: start at the next scale
+        styles_s = [images_lib.resize_long_side(s, style_side(config, size)) for s in styles]
         if image01 is None and config.init == "universal":
             if style_regions is not None:
                 raise UserError("init='universal' takes no style regions or background style; use init='content'")

@@ -188,8 +188,8 @@ class PageBackend:
         photo = load_upload(photo_path, "photo", self.settings.max_pixels).astype(np.float32)
         painting = load_upload(painting_path, "painting", self.settings.max_pixels).astype(np.float32)
         stop = self._stops[session] = threading.Event()
-        from tf_nst.config import steps_per_scale
-        total = sum(steps_per_scale(config))
+        from tf_nst.stylize import scales_to_run
+        total = sum(steps for _, _, steps in scales_to_run(config, photo.shape, [painting.shape]))
         steps_seen, losses, shown = [], [], 0.0
         try:
             for step, image, value in self.worker.run(photo, painting, config, self.settings.weights_dir, stop):
