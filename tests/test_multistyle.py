@@ -124,6 +124,38 @@ def test_init_from_adds_a_style_and_leaves_the_trained_styles_outputs_unchanged(
     assert not (tmp_path / "x" / "model.npz").exists()
 
 
+def test_finetune_from_starts_every_weight_from_a_trained_network(tmp_path):
+    from conftest import DATA, REPO, run_cli
+    from tf_nst import config, images, model_files, transform_net
+    from tf_nst.training import train
+    source = transform_net.build_transform_net(0.25, 1, num_styles=2, reflect_border=True)
+    rng = np.random.default_rng(0)  # far from any fresh initialization
+    source.set_weights([w + rng.normal(0, 0.3, w.shape).astype(np.float32) for w in source.get_weights()])
+    model_files.save_weights(tmp_path / "two.npz", source, {"width": 0.25, "residual_blocks": 1, "styles": ["a", "b"],
+                                                            "reflect_border": True}, dtype="float32")
+    cfg = config.load_config_file(str(REPO / "configs" / "dumoulin2017_multistyle.py"), image_size=64, batch_size=2,
+                                  width=0.5, residual_blocks=3, steps=1, learning_rate=1e-3, log_every=1,
+                                  checkpoint_every=1, sample_every=1)
+    styles = [images.load_image(DATA / "styles" / f"{name}.jpg") for name in ("wave", "udnie")]
+    train(cfg, DATA / "train" / "bsds500_val", tmp_path / "tuned", styles, ["wave", "udnie"], verbose=False,
+          finetune_from=tmp_path / "two.npz")
+    before = source.get_weights()
+    after, metadata = model_files.read_weights(tmp_path / "tuned" / "model.npz")
+    assert (metadata["width"], metadata["residual_blocks"], metadata["styles"]) == (0.25, 1, ["wave", "udnie"])
+    steps = [np.abs(a - b).max() for a, b in zip(after, before)]  # one Adam step moves a weight by <= lr
+    assert max(steps) <= 1e-3 * 1.01 + 2e-3 and np.mean([s > 1e-4 for s in steps]) > 0.5, steps
+    wrong = run_cli("train", f"--config={REPO / 'configs' / 'dumoulin2017_multistyle.py'}",
+                    f"--finetune_from={tmp_path / 'two.npz'}", f"--style={DATA / 'styles' / 'wave.jpg'}",
+                    f"--data={DATA / 'train' / 'bsds500_val'}", f"--output={tmp_path / 'x'}")
+    assert wrong.returncode == 2 and "has 2 style(s) (a, b)" in wrong.stderr, wrong.stderr
+    both = run_cli("train", f"--config={REPO / 'configs' / 'dumoulin2017_multistyle.py'}",
+                   f"--finetune_from={tmp_path / 'two.npz'}", f"--init_from={tmp_path / 'two.npz'}",
+                   f"--style={DATA / 'styles' / 'wave.jpg'}", f"--data={DATA / 'train' / 'bsds500_val'}",
+                   f"--output={tmp_path / 'x'}")
+    assert both.returncode == 2 and "give one of them" in both.stderr, both.stderr
+    assert not (tmp_path / "x" / "model.npz").exists()
+
+
 def test_per_style_factors_weight_and_scale_each_style_and_must_match_the_styles():
     import tensorflow as tf
     from conftest import DATA, REPO

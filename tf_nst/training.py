@@ -30,7 +30,7 @@ from tf_nst import config as config_lib
 from tf_nst import images as images_lib
 from tf_nst.errors import UserError
 from tf_nst.features import python_random_preserved
-from tf_nst.model_files import save_weights
+from tf_nst.model_files import read_weights, save_weights
 from tf_nst.training_tasks import make_task
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp", ".tif", ".tiff", ".ppm", ".pgm")
@@ -156,16 +156,18 @@ def _check_same_run(run_file: Path, config: ml_collections.ConfigDict, fields: t
 def train(config: ml_collections.ConfigDict, data_dir: str | Path, output_dir: str | Path,
           styles: Sequence[np.ndarray] = (), style_names: Sequence[str] = (), weights_dir: str | None = None,
           verbose: bool = True, callback: Callable[[int, dict], None] | None = None,
-          init_from: str | Path | None = None) -> TrainResult:
+          init_from: str | Path | None = None, finetune_from: str | Path | None = None) -> TrainResult:
     """Train (or resume training) the network ``config.kind`` names on the photos in ``data_dir``.
 
     ``styles`` ([H, W, 3] 0..255) and their names are what a transform network learns; decoders take none.
     ``init_from`` (a trained multi-style network) adds ``styles`` to it, training only their scales and shifts.
+    ``finetune_from`` (a trained transform network with as many styles) starts every weight from it, at step 0.
     """
     config_lib.validate_training(config)
     output_dir = Path(output_dir)
     style_names = list(style_names) or [f"style{index}" for index in range(len(styles))]
-    task = make_task(config, list(styles), style_names, weights_dir, None if init_from is None else str(init_from))
+    task = make_task(config, list(styles), style_names, weights_dir, None if init_from is None else str(init_from),
+                     None if finetune_from is None else str(finetune_from))
     with _exclusive(output_dir):
         return _train(task.config, task, data_dir, output_dir, verbose, callback)
 
@@ -187,6 +189,8 @@ def _train(config: ml_collections.ConfigDict, task, data_dir: str | Path, output
     with strategy.scope():
         with python_random_preserved(config.seed):
             model = task.build()
+        if task.finetune_from is not None:  # a resumed run restores its own checkpoint over these below
+            model.set_weights(read_weights(task.finetune_from)[0])
         optimizer = keras.optimizers.Adam(learning_rate(config))
         optimizer.build(model.trainable_variables)
         step = tf.Variable(0, dtype=tf.int64, trainable=False, name="step")
@@ -220,6 +224,7 @@ def _train(config: ml_collections.ConfigDict, task, data_dir: str | Path, output
 
     run = {"config": config.to_dict(), **{k: v for k, v in task.metadata.items() if k == "style"},
            **({"init_from": task.init_from} if getattr(task, "init_from", None) else {}),
+           **({"finetune_from": task.finetune_from} if task.finetune_from else {}),
            "data": str(data_dir), "skipped_files": unreadable}
     writer = tf.summary.create_file_writer(str(output_dir / "logs"))
     samples = next(iter(dataset))[:2]

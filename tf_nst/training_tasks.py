@@ -284,15 +284,38 @@ TASKS = {"transform_training": TransformTask, "decoder_training": DecoderTask}
 
 
 def make_task(config: ml_collections.ConfigDict, styles: Sequence[np.ndarray], style_names: Sequence[str],
-              weights_dir: str | None, init_from: str | None = None):
+              weights_dir: str | None, init_from: str | None = None, finetune_from: str | None = None):
     """The task for ``config.kind``; a transform network with several styles (or styles added to a
-    trained multi-style network, ``init_from``) is the conditional one."""
+    trained multi-style network, ``init_from``) is the conditional one. ``finetune_from`` (a trained
+    transform network with as many styles as ``styles``) sets the task's ``finetune_from``: its
+    weights, all trainable, start the run, and the network takes that model's shape."""
+    if finetune_from is not None:
+        if init_from is not None:
+            raise UserError("--init_from adds styles, --finetune_from continues every weight: give one of them")
+        finetune_from = str(resolve_model_path(finetune_from))
+        config = _finetune_config(config, read_metadata(finetune_from), len(styles), finetune_from)
     if config.kind == "transform_training" and (len(styles) > 1 or init_from is not None):
         if len(set(style_names)) != len(style_names):
             raise UserError(f"style names must differ (they name the styles of the network): {', '.join(style_names)}")
         if not styles:
             raise UserError("--init_from adds styles: give at least one --style")
-        return MultiStyleTask(config, styles, style_names, weights_dir, init_from)
-    if init_from is not None:
+        task = MultiStyleTask(config, styles, style_names, weights_dir, init_from)
+    elif init_from is not None:
         raise UserError("--init_from adds styles to a multi-style network (a transform network config)")
-    return TASKS[config.kind](config, styles, style_names, weights_dir)
+    else:
+        task = TASKS[config.kind](config, styles, style_names, weights_dir)
+    task.finetune_from = finetune_from
+    return task
+
+
+def _finetune_config(config: ml_collections.ConfigDict, metadata: dict, style_count: int,
+                     path: str) -> ml_collections.ConfigDict:
+    """``config`` in the shape of the transform network at ``path``, which must have ``style_count`` styles."""
+    if config.kind != "transform_training" or "residual_blocks" not in metadata:
+        raise UserError(f"--finetune_from continues a transform network with a transform network config; "
+                        f"{path} is not one or the config is of kind {config.kind}")
+    styles = metadata.get("styles") or [metadata.get("style")]
+    if len(styles) != style_count:
+        raise UserError(f"{path} has {len(styles)} style(s) ({', '.join(map(str, styles))}); give as many --style "
+                        "images, in that order (--init_from adds styles)")
+    return _adopt_architecture(config, metadata)

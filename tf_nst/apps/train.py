@@ -11,6 +11,9 @@ Examples:
       --data=photos/ --output=models/abc
   tf-nst train --config=configs/dumoulin2017_multistyle.py --init_from=models/abc --style=d.jpg \\
       --data=photos/ --output=models/abcd                # trains only d's scales and shifts
+  tf-nst train --config=configs/dumoulin2017_multistyle.py --finetune_from=models/abc --style=a.jpg \
+      --style=b.jpg --style=c.jpg --config.steps=800 --config.lr_schedule=cosine \
+      --data=photos/ --output=models/abc_tuned            # every weight continues, new loss settings
 Running the same command again resumes from the newest checkpoint in --output.
 Watch it with: tensorboard --logdir=MODEL_DIR/logs
 """
@@ -34,6 +37,8 @@ flags.DEFINE_multi_string("style", [], "Style image: one for a transform network
                           "one (each named after its file stem); decoders take none.")
 flags.DEFINE_string("init_from", None, "A trained multi-style network (name, folder or .npz) to add the "
                     "--style images to; only their scales and shifts are trained.")
+flags.DEFINE_string("finetune_from", None, "A trained transform network (name, folder or .npz) with as many "
+                    "styles as --style: every weight starts from it (a new run, step 0; say --config.steps).")
 flags.DEFINE_string("data", None, "Folder of training photos (searched recursively).", required=True)
 flags.DEFINE_string("output", None, "Model folder: model.npz, run.json, checkpoints/, logs/.", required=True)
 flags.DEFINE_integer("logical_cpus", 0, "Split the CPU into this many logical devices (to run "
@@ -55,7 +60,7 @@ def main(argv: list[str]) -> int:
     print(f"training a {config.kind.split('_')[0]} network, width {config.width}, on {FLAGS.data} {what} "
           f"({config.steps} steps, batch {config.batch_size}, {config.precision}, {config.strategy})", flush=True)
     result = train(config, FLAGS.data, output, styles, [Path(p).stem for p in FLAGS.style], FLAGS.weights_dir,
-                   init_from=FLAGS.init_from)
+                   init_from=FLAGS.init_from, finetune_from=FLAGS.finetune_from)
     losses = ", ".join(f"{k} {v:.4g}" for k, v in result.losses.items())
     print(f"wrote {output / 'model.npz'} at step {result.step} ({result.seconds:.0f}s this run); {losses}", flush=True)
     return 0
