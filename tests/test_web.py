@@ -3,12 +3,8 @@ through Selenium and chromedriver (installed by the README's test line; never sk
 from __future__ import annotations
 
 import io
-import os
 import re
 import signal
-import socket
-import subprocess
-import sys
 import time
 import urllib.request
 from pathlib import Path
@@ -27,29 +23,16 @@ pytestmark = pytest.mark.timeout(600)
 TEMP_FOLDERS: set[str] = set()  # where the server keeps uploads and results (seen in the result's address)
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     """`tf-nst serve` in its own process; yields (url, process). Stopped with Ctrl-C at the end."""
-    port = _free_port()
+    from tf_nst.web import start_server
     log = tmp_path_factory.mktemp("serve") / "serve.log"
     with open(log, "w") as out:
-        process = subprocess.Popen([sys.executable, "-m", "tf_nst.apps.main", "serve", f"--port={port}"], cwd=REPO,
-                                   stdout=out, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONPATH": str(REPO)})
-    url = f"http://127.0.0.1:{port}/"
-    deadline = time.monotonic() + 180
-    while True:
         try:
-            urllib.request.urlopen(url, timeout=2).read()
-            break
-        except OSError:
-            assert process.poll() is None and time.monotonic() < deadline, log.read_text()
-            time.sleep(0.5)
+            process, url = start_server(out)
+        except RuntimeError as error:
+            pytest.fail(f"{error}\n{log.read_text()}")
     yield url, process
     process.send_signal(signal.SIGINT)
     process.wait(60)

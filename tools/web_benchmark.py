@@ -9,14 +9,9 @@ while an optimization (--preset at --optimize_size px) runs, and prints a Markdo
 from __future__ import annotations
 
 import logging
-import os
-import socket
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 from absl import app, flags
@@ -31,27 +26,6 @@ flags.DEFINE_string("painting", str(REPO / "tf_nst/assets/starry_night.jpg"),
 flags.DEFINE_string("preset", "gatys2016", "Optimization preset running in the background.")
 flags.DEFINE_integer("optimize_size", 512, "Long side of the background optimization, px.")
 FLAGS = flags.FLAGS
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _start_server(port: int) -> subprocess.Popen:
-    process = subprocess.Popen([sys.executable, "-m", "tf_nst.apps.main", "serve", f"--port={port}"], cwd=REPO,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                               env={**os.environ, "PYTHONPATH": str(REPO)})
-    deadline = time.monotonic() + 180
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2).read()
-            return process
-        except OSError:
-            time.sleep(0.5)
-    process.kill()
-    raise SystemExit("the server did not start")
 
 
 def _fast_seconds(client, photo: str, repeats: int) -> dict[str, list[float]]:
@@ -76,12 +50,13 @@ def main(_):
     image = Image.open(FLAGS.photo).convert("RGB")
     image.thumbnail((FLAGS.size, FLAGS.size))
     image.save(photo)
-    server = _start_server(port := _free_port())
+    from tf_nst.web import start_server
+    server, url = start_server()
     try:
-        client = Client(f"http://127.0.0.1:{port}/", verbose=False)
+        client = Client(url, verbose=False)
         _fast_seconds(client, str(photo), 1)  # warm-up: loads and compiles the model
         idle = _fast_seconds(client, str(photo), FLAGS.repeats)
-        optimizer = Client(f"http://127.0.0.1:{port}/", verbose=False)
+        optimizer = Client(url, verbose=False)
         job = optimizer.submit(handle_file(str(photo)), handle_file(FLAGS.painting), FLAGS.preset,
                                FLAGS.optimize_size, 1000, 1.0, "painting's colours", api_name="/optimize")
         while len(job.outputs()) < 3 and not job.done():  # running, past its start-up and tracing

@@ -8,11 +8,18 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
+import subprocess
+import sys
 import tempfile
+import time
+import urllib.request
+from pathlib import Path
+from typing import IO
 
 from tf_nst.web.backend import PageBackend, PageSettings
 
-__all__ = ["PageBackend", "PageSettings", "serve"]
+__all__ = ["PageBackend", "PageSettings", "serve", "start_server"]
 
 _OFFLINE = {"GRADIO_ANALYTICS_ENABLED": "False", "GRADIO_SHARE": "False", "HF_HUB_OFFLINE": "1"}
 
@@ -40,3 +47,27 @@ def serve(settings: PageSettings = PageSettings(), host: str = "127.0.0.1", port
                 os.environ.pop(name, None)
             else:
                 os.environ[name] = value
+
+
+def start_server(log: IO | None = None, timeout: float = 180.0) -> tuple[subprocess.Popen, str]:
+    """``tf-nst serve`` in a child process on a free local port, returned with its address once the
+    page answers (for notebooks, tests and benchmarks). Stop it with ``process.send_signal(SIGINT)``
+    (it then removes its files) and ``process.wait()``. Raises RuntimeError if it does not start."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    package_root = str(Path(__file__).resolve().parents[2])
+    path = os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))
+    process = subprocess.Popen([sys.executable, "-m", "tf_nst.apps.main", "serve", f"--port={port}"],
+                               stdout=log or subprocess.DEVNULL, stderr=subprocess.STDOUT,
+                               env={**os.environ, "PYTHONPATH": path})
+    url, deadline = f"http://127.0.0.1:{port}/", time.monotonic() + timeout
+    while True:
+        try:
+            urllib.request.urlopen(url, timeout=2).read()
+            return process, url
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                raise RuntimeError(f"tf-nst serve did not start on port {port} (exit code {process.poll()})") from None
+            time.sleep(0.5)
