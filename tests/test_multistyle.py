@@ -132,7 +132,7 @@ def test_finetune_from_starts_every_weight_from_a_trained_network(tmp_path):
     rng = np.random.default_rng(0)  # far from any fresh initialization
     source.set_weights([w + rng.normal(0, 0.3, w.shape).astype(np.float32) for w in source.get_weights()])
     model_files.save_weights(tmp_path / "two.npz", source, {"width": 0.25, "residual_blocks": 1, "styles": ["a", "b"],
-                                                            "reflect_border": True}, dtype="float32")
+                                                            "reflect_border": True, "steps": 40}, dtype="float32")
     cfg = config.load_config_file(str(REPO / "configs" / "dumoulin2017_multistyle.py"), image_size=64, batch_size=2,
                                   width=0.5, residual_blocks=3, steps=1, learning_rate=1e-3, log_every=1,
                                   checkpoint_every=1, sample_every=1)
@@ -142,6 +142,7 @@ def test_finetune_from_starts_every_weight_from_a_trained_network(tmp_path):
     before = source.get_weights()
     after, metadata = model_files.read_weights(tmp_path / "tuned" / "model.npz")
     assert (metadata["width"], metadata["residual_blocks"], metadata["styles"]) == (0.25, 1, ["wave", "udnie"])
+    assert metadata["steps"] == 41  # the source's steps and this run's
     steps = [np.abs(a - b).max() for a, b in zip(after, before)]  # one Adam step moves a weight by <= lr
     assert max(steps) <= 1e-3 * 1.01 + 2e-3 and np.mean([s > 1e-4 for s in steps]) > 0.5, steps
     wrong = run_cli("train", f"--config={REPO / 'configs' / 'dumoulin2017_multistyle.py'}",

@@ -30,7 +30,7 @@ from tf_nst import config as config_lib
 from tf_nst import images as images_lib
 from tf_nst.errors import UserError
 from tf_nst.features import python_random_preserved
-from tf_nst.model_files import read_weights, save_weights
+from tf_nst.model_files import read_metadata, read_weights, save_weights
 from tf_nst.training_tasks import make_task
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp", ".tif", ".tiff", ".ppm", ".pgm")
@@ -233,9 +233,12 @@ def _train(config: ml_collections.ConfigDict, task, data_dir: str | Path, output
     if verbose and resumed_from:
         print(f"resuming from step {resumed_from} ({manager.latest_checkpoint})", flush=True)
 
+    # A fine-tuned network's steps count its source's too (the steps its weights have trained).
+    steps_before = read_metadata(task.finetune_from).get("steps", 0) if task.finetune_from else 0
+
     def save(current: int, seconds: float) -> None:
         manager.save(checkpoint_number=current)
-        save_weights(output_dir / "model.npz", model, {**task.metadata, "steps": current})
+        save_weights(output_dir / "model.npz", model, {**task.metadata, "steps": steps_before + current})
         record = {**run, "steps": current, "seconds_this_process": round(seconds, 1)}
         images_lib.write_atomically(run_file, lambda h, _: h.write(json.dumps(record, indent=1)), binary=False)
 
