@@ -30,7 +30,7 @@ from tf_nst import config as config_lib
 from tf_nst import images as images_lib
 from tf_nst.errors import UserError
 from tf_nst.features import python_random_preserved
-from tf_nst.model_files import read_metadata, read_weights, save_weights
+from tf_nst.model_files import read_weights, save_weights
 from tf_nst.training_tasks import make_task
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp", ".tif", ".tiff", ".ppm", ".pgm")
@@ -189,8 +189,11 @@ def _train(config: ml_collections.ConfigDict, task, data_dir: str | Path, output
     with strategy.scope():
         with python_random_preserved(config.seed):
             model = task.build()
+        steps_before = 0  # a fine-tuned network's saved steps count its source's too
         if task.finetune_from is not None:  # a resumed run restores its own checkpoint over these below
-            model.set_weights(read_weights(task.finetune_from)[0])
+            weights, source = read_weights(task.finetune_from)
+            model.set_weights(weights)
+            steps_before = source.get("steps", 0)
         optimizer = keras.optimizers.Adam(learning_rate(config))
         optimizer.build(model.trainable_variables)
         step = tf.Variable(0, dtype=tf.int64, trainable=False, name="step")
@@ -232,9 +235,6 @@ def _train(config: ml_collections.ConfigDict, task, data_dir: str | Path, output
         if verbose and config.steps > resumed_from else None
     if verbose and resumed_from:
         print(f"resuming from step {resumed_from} ({manager.latest_checkpoint})", flush=True)
-
-    # A fine-tuned network's steps count its source's too (the steps its weights have trained).
-    steps_before = read_metadata(task.finetune_from).get("steps", 0) if task.finetune_from else 0
 
     def save(current: int, seconds: float) -> None:
         manager.save(checkpoint_number=current)
