@@ -193,3 +193,10 @@ def test_the_page_restyles_only_the_background_with_any_painting():
     assert people.mean() > 0.05  # there is someone to keep
     difference = np.abs(result.astype(np.float32) - small).mean(-1)
     assert difference[people > 0.99].mean() < 1.0 and difference[people < 0.01].mean() > 20
+
+
+def test_start_server_says_why_a_server_did_not_start():
+    """A server that does not answer in time is stopped, and the error gives the reason."""
+    from tf_nst.web import start_server
+    with pytest.raises(RuntimeError, match=r"did not start on port \d+ \(no answer within 0.5 s\)"):
+        start_server(timeout=0.5)

@@ -67,7 +67,10 @@ def start_server(log: IO | None = None, timeout: float = 180.0) -> tuple[subproc
             urllib.request.urlopen(url, timeout=2).read()
             return process, url
         except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
+            code = process.poll()
+            if code is not None or time.monotonic() > deadline:
                 process.kill()
-                raise RuntimeError(f"tf-nst serve did not start on port {port} (exit code {process.poll()})") from None
+                process.wait()
+                reason = f"exit code {code}" if code is not None else f"no answer within {timeout:g} s"
+                raise RuntimeError(f"tf-nst serve did not start on port {port} ({reason})") from None
             time.sleep(0.5)
