@@ -70,14 +70,15 @@ def largest_overlap(tile_size: int, alignment: int = TILE_ALIGNMENT) -> int:
 def axis_tiles(length: int, tiling: Tiling) -> list[tuple[int, np.ndarray]]:
     """Tiles along one axis: (start, weights) per tile, the weights [tile length] summing to one
     over the axis. The fewest tiles of about ``tiling.tile_size`` that overlap by at least
-    ``tiling.overlap``, shrunk to spread the overlap evenly; starts are multiples of
-    ``tiling.alignment``, and the last tile ends at ``length``."""
+    ``tiling.overlap``, shrunk to spread the overlap evenly; starts and lengths are multiples of
+    ``tiling.alignment``, except that the last tile ends at ``length``."""
     if tiling.tile_size >= length:
         return [(0, np.ones(length, np.float32))]
     align = tiling.alignment
-    step = tiling.tile_size - tiling.overlap - align
+    tile_size = tiling.tile_size // align * align  # every tile but the last spans whole grid cells
+    step = tile_size - tiling.overlap - align
     count = math.ceil((length - tiling.overlap) / step)
-    size = min(tiling.tile_size, math.ceil((length - tiling.overlap) / count) + tiling.overlap + align)
+    size = -(-(math.ceil((length - tiling.overlap) / count) + tiling.overlap + align) // align) * align
     starts = [align * int(i * (length - size) / (count - 1) / align) for i in range(count)]
     ends = [min(start + size, length) for start in starts[:-1]] + [length]
     tiles = []

@@ -249,6 +249,11 @@ def _transfer_tiled(model, image, options: TransferOptions, mask, tiles: tiling.
         return model.transfer_tiled(image, list(options.styles), tiles, options.style_weights, options.strength,
                                     options.transform, preserve_color=options.preserve_color,
                                     style_size=options.style_size, out_dtype=out_dtype, progress=progress)
+    height, width = image.shape[:2]
+    fitted = transform_net.fitted_size(height, width)
+    if fitted != (height, width):  # tile the image as the network sees it whole: resized to multiples of 4
+        image = _resized(image, fitted, image.dtype if image.dtype == np.uint8 else np.float32)
+        mask = None if mask is None else np.clip(_resized(mask[..., None], fitted, np.float32)[..., 0], 0.0, 1.0)
     recolour = None
     if options.preserve_color == "histogram":  # one colour map for the whole image, from its thumbnail
         thumbnail = tiling.thumbnail(image, model.auto_tile_pixels)
@@ -256,7 +261,18 @@ def _transfer_tiled(model, image, options: TransferOptions, mask, tiles: tiling.
 
     def finish(stylized, tile, window):
         return finish_network_output(stylized, tile, options, None if mask is None else mask[window], recolour)
-    return model.transfer_tiled(image, tiles, finish, out_dtype, progress)
+    if fitted == (height, width):
+        return model.transfer_tiled(image, tiles, finish, out_dtype, progress)
+    return _resized(model.transfer_tiled(image, tiles, finish, np.float32, progress), (height, width), out_dtype)
+
+
+def _resized(image: np.ndarray, size: tuple[int, int], dtype) -> np.ndarray:
+    """``image`` [H, W, C] resized to ``size`` (height, width) as ``dtype`` (tiling.convert), one
+    channel at a time (a large image is held once more in float32 only per channel)."""
+    output = np.empty((*size, image.shape[2]), dtype)
+    for channel in range(image.shape[2]):
+        output[..., channel] = tiling.convert(images_lib.resize(image[..., channel:channel + 1], size[::-1]), dtype)[..., 0]
+    return output
 
 
 def _transfer_whole(model, image, options: TransferOptions, mask) -> np.ndarray:
