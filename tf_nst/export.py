@@ -139,11 +139,12 @@ def export_tflite(model, path: str | Path, size: tuple[int, int] = (512, 512)) -
     (a multi-style network also takes ``style_weights`` [1, styles]); both sides multiples of 4 (TFLite
     has no bicubic resize, which the network needs for other sizes; the SavedModel takes any size)."""
     from tf_nst.images import write_atomically
-    from tf_nst.transform_net import SIZE_MULTIPLE
+    from tf_nst.transform_net import SIZE_MULTIPLE, fitted_size
 
-    if any(side % SIZE_MULTIPLE for side in size):
+    fitted = fitted_size(*size)
+    if fitted != tuple(size):
         raise UserError(f"the TFLite input size must be multiples of {SIZE_MULTIPLE}, got {size[0]}x{size[1]}; "
-                        f"resize photos to it (e.g. {'x'.join(str(-(-side // SIZE_MULTIPLE) * SIZE_MULTIPLE) for side in size)})")
+                        f"resize photos to it (e.g. {fitted[0]}x{fitted[1]})")
     network, styles = model.network, len(getattr(model, "styles", ()))
     archive = keras.export.ExportArchive()
     archive.track(network)
