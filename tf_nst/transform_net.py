@@ -43,12 +43,15 @@ def fitted_size(height: int, width: int) -> tuple[int, int]:
     return tuple(-(-side // SIZE_MULTIPLE) * SIZE_MULTIPLE for side in (height, width))
 
 
-def _resize_unless_equal(x, size):
-    """``x`` resized (bicubic) to ``size`` [2]; ``x`` itself, at no cost, when it has that size.
-    Bicubic keeps the strokes' finest texture, which bilinear interpolation between neighbouring
-    rows blurs, at a third of Lanczos-3's time (README, "No dark frame")."""
-    return tf.cond(tf.reduce_all(tf.shape(x)[1:3] == size), lambda: x,
-                   lambda: tf.cast(tf.image.resize(x, size, "bicubic"), x.dtype))
+def _resize_unless_equal(x, size, value_range: tuple[float, float] | None = None):
+    """``x`` resized (bicubic) to ``size`` [2], clipped to ``value_range`` if given (bicubic overshoots
+    a little at sharp edges); ``x`` itself, at no cost, when it has that size. Bicubic keeps the
+    strokes' finest texture, which bilinear interpolation between neighbouring rows blurs, at a
+    third of Lanczos-3's time (README, "No dark frame")."""
+    def resized():
+        values = tf.image.resize(x, size, "bicubic")
+        return tf.cast(values if value_range is None else tf.clip_by_value(values, *value_range), x.dtype)
+    return tf.cond(tf.reduce_all(tf.shape(x)[1:3] == size), lambda: x, resized)
 
 
 @keras.saving.register_keras_serializable(package="tf_nst")
@@ -75,10 +78,10 @@ class ResizeToMultiple(layers.Layer):
 @keras.saving.register_keras_serializable(package="tf_nst")
 class ResizePixelsLike(layers.Layer):
     """Resize the first input, pixels in 0..255, to the height and width of the second (identity
-    when equal), clipped to 0..255 (bicubic overshoots a little at sharp edges)."""
+    when equal), clipped to 0..255."""
 
     def call(self, x, like):
-        return ops.clip(ops.cast(_resize_unless_equal(x, tf.shape(like)[1:3]), self.compute_dtype), 0.0, 255.0)
+        return ops.cast(_resize_unless_equal(x, tf.shape(like)[1:3], (0.0, 255.0)), self.compute_dtype)
 
     def compute_output_shape(self, x_shape, like_shape):
         return (x_shape[0], like_shape[1], like_shape[2], x_shape[3])
