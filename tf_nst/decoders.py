@@ -13,9 +13,10 @@ A decoder takes float32 features [N, h, w, C] and returns RGB [N, 2^k h, 2^k w, 
 from __future__ import annotations
 
 import keras
-from keras import layers, ops
+from keras import layers
 
 from tf_nst.config import DECODER_LEVELS
+from tf_nst.padding import NearestUpsampling, ReflectionPad
 
 #: The encoder levels a decoder can start from, shallow to deep, with their channel counts.
 LEVEL_CHANNELS = {"relu1_1": 64, "relu2_1": 128, "relu3_1": 256, "relu4_1": 512, "relu5_1": 512}
@@ -31,29 +32,10 @@ _MIRROR = {
 }
 
 
-@keras.saving.register_keras_serializable(package="tf_nst")
-class ReflectionPad(layers.Layer):
-    """Reflect-pad height and width by ``pad`` pixels on every side."""
-
-    def __init__(self, pad: int = 1, **kwargs):
-        super().__init__(**kwargs)
-        self.pad = pad
-
-    def call(self, x):
-        # Mirrored slices, concatenated: the same values as ops.pad(..., mode="reflect"), at half
-        # its time on the 2-core CPU (TensorFlow's MirrorPad is not a oneDNN op).
-        p = self.pad
-        flip = ops.flip if p > 1 else (lambda rows, axis: rows)  # one row mirrors to itself
-        x = ops.concatenate([flip(x[:, 1:p + 1], 1), x, flip(x[:, -p - 1:-1], 1)], axis=1)
-        return ops.concatenate([flip(x[:, :, 1:p + 1], 2), x, flip(x[:, :, -p - 1:-1], 2)], axis=2)
-
-    def get_config(self):
-        return {**super().get_config(), "pad": self.pad}
-
-
-def _conv(x, filters: int, name: str, relu: bool = True):
-    x = ReflectionPad(1, name=f"{name}_pad")(x)
-    return layers.Conv2D(filters, 3, activation="relu" if relu else None, name=name)(x)
+def _conv(x, filters: int, name: str, relu: bool = True, upsample: bool = False):
+    """3x3 convolution, reflect-padded; ``upsample``: nearest 2x upsampling first (one gather with the pad)."""
+    pad = NearestUpsampling(2, pad=1, name=f"{name}_up_pad") if upsample else ReflectionPad(1, name=f"{name}_pad")
+    return layers.Conv2D(filters, 3, activation="relu" if relu else None, name=name)(pad(x))
 
 
 def check_level(level: str) -> None:
@@ -66,13 +48,14 @@ def build_decoder(level: str, width: float = 1.0) -> keras.Model:
     check_level(level)
     features = keras.Input((None, None, LEVEL_CHANNELS[level]), name=f"{level}_features")
     # VGG sees 0..255 pixels; its features / 255 are those of a [0, 1] image, a well-scaled input.
-    x, index = layers.Rescaling(1.0 / 255.0, name=f"{level}_from_pixel_scale")(features), 0
-    for item in _MIRROR[level]:
+    x, index, upsample = layers.Rescaling(1.0 / 255.0, name=f"{level}_from_pixel_scale")(features), 0, False
+    for item in _MIRROR[level]:  # every "up" is followed by a convolution
         if item == "up":
-            x = layers.UpSampling2D(2, interpolation="nearest", name=f"{level}_up{index}")(x)
+            upsample = True
         else:
             index += 1
-            x = _conv(x, max(8, int(round(item * width))), f"{level}_conv{index}")
+            x = _conv(x, max(8, int(round(item * width))), f"{level}_conv{index}", upsample=upsample)
+            upsample = False
     x = _conv(x, 3, f"{level}_to_rgb", relu=False)
     image = layers.Rescaling(255.0, dtype="float32", name=f"{level}_to_pixels")(x)
     return keras.Model(features, image, name=f"decoder_{level}")

@@ -8,9 +8,9 @@ channel count (1.0 = Johnson's 32/64/128), for lighter, faster models.
 Convolutions zero-pad ("same") by default, as in Johnson et al.'s network. Zero padding leaves a
 frame a few pixels wide that training cannot remove (the earlier single-style networks show it):
 a quarter-resolution zero pad alone spans 4 px of the output. ``reflect_border=True`` reflect-pads
-every convolution (pytorch/examples), with mirrored slices rather than TensorFlow's MirrorPad op
-(which cost 12-14 %); the weights keep their shapes, and files record the choice (absent = zero
-padding). README, "Bundled models", has its cost.
+every convolution (pytorch/examples) with the layers of :mod:`tf_nst.padding` (the upsampling
+blocks gather their pad with the upsampling); the weights keep their shapes, and files record the
+choice (absent = zero padding). README, "No dark frame", has its cost.
 
 The model takes float32 RGB [N, H, W, 3] in 0..255 of any size and returns the same shape:
 inputs are resized (bicubic) up to multiples of 4 and the output back to the input's size, so the
@@ -30,9 +30,9 @@ import numpy as np
 import tensorflow as tf
 from keras import layers, ops
 
-from tf_nst.decoders import ReflectionPad
 from tf_nst.features import dtype_policy
 from tf_nst.model_files import read_weights
+from tf_nst.padding import NearestUpsampling, ReflectionPad
 
 #: Side lengths must be multiples of this (two stride-2 convolutions).
 SIZE_MULTIPLE = 4
@@ -124,10 +124,13 @@ class ConditionalInstanceNorm(layers.Layer):
 
 
 def _conv(x, filters: int, kernel: int, stride: int = 1, name: str = "", norm: bool = True, relu: bool = True,
-          style_weights=None, reflect: bool = False):
-    if reflect:
+          style_weights=None, padding: str = "same"):
+    """Convolution (+ normalization, ReLU). ``padding``: "same" zero-pads, "reflect" reflect-pads,
+    "valid" takes an input its caller has already padded."""
+    if padding == "reflect":
         x = ReflectionPad(kernel // 2, name=f"{name}_pad")(x)
-    x = layers.Conv2D(filters, kernel, strides=stride, padding="valid" if reflect else "same", name=f"{name}_conv")(x)
+    x = layers.Conv2D(filters, kernel, strides=stride, padding="same" if padding == "same" else "valid",
+                      name=f"{name}_conv")(x)
     if norm and style_weights is not None:
         x = ConditionalInstanceNorm(style_weights.shape[-1], name=f"{name}_norm")(x, style_weights)
     elif norm:
@@ -137,9 +140,17 @@ def _conv(x, filters: int, kernel: int, stride: int = 1, name: str = "", norm: b
     return x
 
 
-def _residual(x, filters: int, name: str, style_weights=None, reflect: bool = False):
-    y = _conv(x, filters, 3, name=f"{name}a", style_weights=style_weights, reflect=reflect)
-    y = _conv(y, filters, 3, name=f"{name}b", relu=False, style_weights=style_weights, reflect=reflect)
+def _upsample_conv(x, filters: int, name: str, style_weights=None, padding: str = "same"):
+    """Nearest 2x upsampling, then a 3x3 convolution; reflection padding is gathered with the
+    upsampling (one copy per axis instead of four)."""
+    reflect = padding == "reflect"
+    x = NearestUpsampling(2, pad=1 if reflect else 0, name=f"{name}_resize")(x)
+    return _conv(x, filters, 3, name=name, style_weights=style_weights, padding="valid" if reflect else padding)
+
+
+def _residual(x, filters: int, name: str, style_weights=None, padding: str = "same"):
+    y = _conv(x, filters, 3, name=f"{name}a", style_weights=style_weights, padding=padding)
+    y = _conv(y, filters, 3, name=f"{name}b", relu=False, style_weights=style_weights, padding=padding)
     return layers.Add(name=f"{name}_add")([x, y])
 
 
@@ -153,18 +164,17 @@ def build_transform_net(width: float = 1.0, residual_blocks: int = 5, name: str 
     c1, c2, c3 = (max(4, int(round(base * width))) for base in (32, 64, 128))
     images = keras.Input((None, None, 3), name="images")
     style_weights = keras.Input((num_styles,), name="style_weights") if num_styles else None
-    conv = functools.partial(_conv, style_weights=style_weights, reflect=reflect_border)
+    padding = "reflect" if reflect_border else "same"
+    conv = functools.partial(_conv, style_weights=style_weights, padding=padding)
     x = layers.Rescaling(1.0 / 127.5, offset=-1.0, name="to_unit_range")(images)
     x = ResizeToMultiple(SIZE_MULTIPLE, name="resize_to_multiple")(x)
     x = conv(x, c1, 9, name="in")
     x = conv(x, c2, 3, 2, name="down1")
     x = conv(x, c3, 3, 2, name="down2")
     for index in range(1, residual_blocks + 1):
-        x = _residual(x, c3, name=f"res{index}", style_weights=style_weights, reflect=reflect_border)
-    x = layers.UpSampling2D(2, interpolation="nearest", name="up1_resize")(x)
-    x = conv(x, c2, 3, name="up1")
-    x = layers.UpSampling2D(2, interpolation="nearest", name="up2_resize")(x)
-    x = conv(x, c1, 3, name="up2")
+        x = _residual(x, c3, name=f"res{index}", style_weights=style_weights, padding=padding)
+    x = _upsample_conv(x, c2, "up1", style_weights, padding)
+    x = _upsample_conv(x, c1, "up2", style_weights, padding)
     x = conv(x, 3, 9, name="out", norm=False, relu=False)
     x = layers.Activation("sigmoid", dtype="float32", name="sigmoid")(x)
     x = layers.Rescaling(255.0, dtype="float32", name="to_pixels")(x)
