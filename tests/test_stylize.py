@@ -158,3 +158,16 @@ def test_half_size_style_term_falls_and_refuses_regions(content_image, style_ima
     config.init = "universal"
     with pytest.raises(UserError, match="init='universal' takes no style regions"):
         stylize(small, [style_image, style_image], config, verbose=False, style_regions=[region, 1 - region])
+
+
+def test_the_loss_plot_has_a_panel_per_term_even_where_a_scale_lacks_one(tmp_path, content_image, style_image):
+    """The default's coarse scale is too small for its half-size style term: that term is in the
+    history only from the full scale on, and the plot still draws every term (it raised KeyError)."""
+    from PIL import Image
+    from tf_nst import reporting
+    config = preset("default", image_size=96, steps=2)
+    history = stylize(images.resize_long_side(content_image, 96), [style_image], config, verbose=False).history
+    assert "style_half" not in history[0] and "style_half" in history[-1]
+    terms = {key for record in history for key in record} - {"step", "seconds", "scale"}
+    with Image.open(reporting.plot_loss_curves(tmp_path / "loss.png", history)) as plot:
+        assert plot.width == round(3.2 * 90 * len(terms))

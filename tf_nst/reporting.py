@@ -22,16 +22,17 @@ def write_history(path: str | Path, history: list[dict], **metadata) -> Path:
 
 
 def plot_loss_curves(path: str | Path, history: list[dict], title: str = "") -> Path:
-    """One log-scale panel per loss term present in the history."""
+    """One log-scale panel per loss term in the history, over the steps that have it (a term can
+    be missing at some scales, e.g. the half-size style term on a coarse scale too small for it)."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    terms = [t for t in LOSS_TERMS if history and t in history[0]] + sorted(
-        {k for r in history for k in r} - set(LOSS_TERMS) - {"step", "seconds", "scale"})
+    present = {k for r in history for k in r}
+    terms = [t for t in LOSS_TERMS if t in present] + sorted(present - set(LOSS_TERMS) - {"step", "seconds", "scale"})
     figure, axes = plt.subplots(1, max(1, len(terms)), figsize=(3.2 * max(1, len(terms)), 3), squeeze=False)
     for axis, term in zip(axes[0], terms):
-        axis.plot([r["step"] for r in history], [r[term] for r in history])
+        axis.plot([r["step"] for r in history if term in r], [r[term] for r in history if term in r])
         axis.set_yscale("log")
         axis.set_title(term)
         axis.set_xlabel("step")
