@@ -109,6 +109,22 @@ def test_strength_zero_returns_the_decoders_reconstruction_of_the_content(model)
     np.testing.assert_allclose(out, image, atol=0.5)
 
 
+def test_photos_a_few_pixels_wide_are_stylized_at_their_own_size(model):
+    """Sides are padded to a multiple of 16 (and to 32 at least) by reflection; sides too short to
+    reflect that far (it raised MirrorPad's error) repeat their last row or column for the rest."""
+    from tf_nst import images
+    from tf_nst.universal import _pad_bottom_right
+    style = images.load_image(STYLES / "wave.jpg")
+    for shape in [(5, 7), (1, 40), (8, 8), (17, 3), (16, 16), (33, 31)]:
+        photo = np.random.default_rng(sum(shape)).uniform(0, 255, (*shape, 3)).astype(np.float32)
+        out = model.transfer(photo, [style], style_size=128)
+        assert out.shape == photo.shape and np.isfinite(out).all() and out.min() >= 0 and out.max() <= 255
+    image = np.random.default_rng(0).uniform(0, 255, (3, 20, 3)).astype(np.float32)
+    padded = _pad_bottom_right(tf.constant(image), 7, 12).numpy()
+    np.testing.assert_array_equal(padded[:5, :32], np.pad(image, ((0, 2), (0, 12), (0, 0)), mode="reflect"))
+    np.testing.assert_array_equal(padded[5:], np.repeat(padded[4:5], 5, axis=0))
+
+
 def test_saved_model_matches_the_keras_path_in_a_fresh_process(model, tmp_path):
     import json
     import subprocess

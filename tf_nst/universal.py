@@ -52,6 +52,17 @@ MIN_STYLE_SIZE = images_lib.MIN_STYLE_SIZE
 STRIDES = {"relu1_1": 1, "relu2_1": 2, "relu3_1": 4, "relu4_1": 8, "relu5_1": 16}
 
 
+def _pad_bottom_right(image: tf.Tensor, rows: tf.Tensor, columns: tf.Tensor) -> tf.Tensor:
+    """``image`` [H, W, C] reflect-padded by ``rows`` at the bottom and ``columns`` at the right; on
+    sides too short to reflect that far (a photo a few pixels wide), the rest repeats the last row
+    or column."""
+    height, width = tf.shape(image)[0], tf.shape(image)[1]
+    reflected_rows, reflected_columns = tf.minimum(rows, height - 1), tf.minimum(columns, width - 1)
+    image = tf.pad(image, [[0, reflected_rows], [0, reflected_columns], [0, 0]], mode="REFLECT")
+    image = tf.concat([image, tf.repeat(image[-1:], rows - reflected_rows, axis=0)], axis=0)
+    return tf.concat([image, tf.repeat(image[:, -1:], columns - reflected_columns, axis=1)], axis=1)
+
+
 @dataclasses.dataclass
 class EncodedStyle:
     """A style image's feature statistics per level (from :meth:`UniversalModel.encode_style`)."""
@@ -258,12 +269,14 @@ class UniversalModel:
     @staticmethod
     def _run_cascade(content: tf.Tensor, levels: Sequence[str], stage, photo_mix: float,
                      deep_half_size: bool) -> tf.Tensor:
-        """Pad ``content`` [H, W, 3] to :func:`size_multiple` (so every decoder returns the same
-        size), ``image = stage(level, image)`` for each level (the first at half size if
+        """Pad ``content`` [H, W, 3] to :func:`size_multiple`, twice it at least (so every decoder
+        returns the same size), ``image = stage(level, image)`` for each level (the first at half size if
         ``deep_half_size``, and its output mixed with ``photo_mix`` of the photo), crop back."""
         multiple = size_multiple(levels, deep_half_size)
         height, width = tf.shape(content)[0], tf.shape(content)[1]
-        photo = tf.pad(content, [[0, -height % multiple], [0, -width % multiple], [0, 0]], mode="REFLECT")[None]
+        # up to a multiple, and to two multiples at least: the deepest features need 2 px to be reflect-padded
+        rows, columns = (tf.maximum(-side % multiple, 2 * multiple - side) for side in (height, width))
+        photo = _pad_bottom_right(content, rows, columns)[None]
         image = photo
         deep = len(levels) > 1  # the first level is the deep stage of a cascade
         for index, level in enumerate(levels):
