@@ -84,10 +84,14 @@ def test_every_bad_input_is_one_line_nonzero_and_changes_nothing(workdir):
         assert not (workdir / "out.png").exists(), name
 
 
-def test_evaluate_bad_input_is_one_line(workdir):
+def test_evaluate_bad_input_is_one_line(workdir, tmp_path):
     result = run_cli("evaluate", "--content", str(workdir / "content.png"), "--style", str(workdir / "nope.jpg"),
                      "--image", str(workdir / "content.png"))
     assert_one_line_error(result, "not found")
+    tiny = tmp_path / "tiny.png"  # VGG19's pooling raised a traceback on it
+    Image.new("RGB", (7, 5), "red").save(tiny)
+    result = run_cli("evaluate", f"--content={tiny}", f"--style={STYLE}", f"--image={tiny}")
+    assert_one_line_error(result, "at least 32 px on each side")
 
 
 @pytest.mark.parametrize("preset", PRESETS)

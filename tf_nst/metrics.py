@@ -14,6 +14,7 @@ import numpy as np
 import tensorflow as tf
 
 from tf_nst import images as images_lib
+from tf_nst.errors import UserError
 from tf_nst.features import FeatureExtractor
 from tf_nst.losses import gram_matrix
 
@@ -21,6 +22,9 @@ STYLE_LAYERS = ("relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1")
 CONTENT_LAYER = "relu4_2"
 #: Width in px of the outer frame and of the band inside it that :func:`border_step` compares.
 BORDER_WIDTH = 4
+#: The smallest side :func:`evaluate` measures: relu5_1 (16x pooled) then spans 2 features, and
+#: SSIM's 11 px window fits.
+MIN_EVALUATE_SIDE = 32
 
 
 def _extractor(weights_dir: str | None) -> FeatureExtractor:
@@ -83,6 +87,10 @@ def evaluate(image: np.ndarray, content: np.ndarray, style: np.ndarray, max_size
     height, width = image.shape[:2]
     content = images_lib.resize(content, (width, height))
     style = images_lib.resize_long_side(style, max(height, width))
+    for name, array in (("image", image), ("style", style)):
+        if min(array.shape[:2]) < MIN_EVALUATE_SIDE:
+            raise UserError(f"the {name} is {array.shape[1]}x{array.shape[0]} px as measured; evaluating needs "
+                            f"at least {MIN_EVALUATE_SIDE} px on each side")
     features, content_features, style_features = (vgg_features(x, weights_dir) for x in (image, content, style))
     return compare(image, content, features, content_features, style_features)
 
