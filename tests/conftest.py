@@ -15,6 +15,16 @@ DATA = SHARED / "data"
 REQUIRED_WEIGHTS = ("vgg16_notop.h5", "vgg19_notop.h5", "resnet50_notop.h5")
 
 
+def bf16_can_run() -> bool:
+    """False where ONEDNN_MAX_CPU_ISA caps oneDNN below bf16 (how an AVX2 machine is approximated on a
+    larger one): oneDNN then refuses bf16 convolutions outright, where a real AVX2 CPU emulates them."""
+    from tf_nst.cpu import ISAS_WITHOUT_BF16, isa_cap
+    return isa_cap() not in ISAS_WITHOUT_BF16
+
+
+needs_bf16 = pytest.mark.skipif(not bf16_can_run(), reason="ONEDNN_MAX_CPU_ISA caps oneDNN below bf16")
+
+
 def pytest_sessionstart(session):
     folder = os.environ.get("TF_NST_WEIGHTS_DIR")
     missing = [name for name in REQUIRED_WEIGHTS if not folder or not (Path(folder) / name).is_file()]

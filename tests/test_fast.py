@@ -18,7 +18,7 @@ from conftest import DATA, REPO, run_cli
 
 STYLE = str(DATA / "styles" / "wave.jpg")
 TINY = {"image_size": 64, "batch_size": 2, "width": 0.25, "log_every": 5, "checkpoint_every": 5,
-        "sample_every": 5, "precision": "mixed_bfloat16"}
+        "sample_every": 5, "precision": "auto"}
 
 
 def tiny_config(**overrides):
@@ -53,6 +53,7 @@ def trained(tmp_path_factory, photos) -> Path:
     return output
 
 
+@pytest.mark.slow
 def test_training_steps_lower_the_loss_and_skip_broken_files(tmp_path, photos):
     from tf_nst import images
     from tf_nst.training import train
@@ -66,6 +67,7 @@ def test_training_steps_lower_the_loss_and_skip_broken_files(tmp_path, photos):
     assert any((tmp_path / "logs").iterdir())
 
 
+@pytest.mark.slow
 def test_rerunning_a_finished_run_restores_the_same_weights(tmp_path, photos):
     from tf_nst import images, transform_net
     from tf_nst.training import train
@@ -79,6 +81,7 @@ def test_rerunning_a_finished_run_restores_the_same_weights(tmp_path, photos):
         np.testing.assert_array_equal(a, b)
 
 
+@pytest.mark.slow
 def test_kill_9_during_training_then_rerun_resumes(tmp_path, photos):
     output = tmp_path / "run"
     command = [sys.executable, "-m", "tf_nst.apps.main", "train", f"--style={STYLE}", f"--data={photos}",
@@ -107,6 +110,7 @@ def test_kill_9_during_training_then_rerun_resumes(tmp_path, photos):
     assert json.loads((output / "run.json").read_text())["steps"] == saved + 5
 
 
+@pytest.mark.slow
 def test_mirrored_strategy_on_two_logical_cpus(tmp_path, photos):
     result = run_cli("train", f"--style={STYLE}", f"--data={photos}", f"--output={tmp_path}",
                      "--config=configs/johnson2016.py", "--logical_cpus=2",

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from conftest import needs_bf16
 from tf_nst import features, weights
 from tf_nst.errors import UserError
 from tf_nst.images import resize_long_side
@@ -49,6 +50,7 @@ def test_real_weights_recognise_image_content(content_image):
     assert float(tf.reduce_mean(photo)) > 5 * float(tf.reduce_mean(grey)) + 1e-3
 
 
+@needs_bf16
 @pytest.mark.parametrize("backbone,layer", [("vgg19", "relu4_1"), ("resnet50", "conv4_block4_2_relu")])
 def test_bfloat16_features_stay_close_to_float32(content_image, backbone, layer):
     image = tf.constant(resize_long_side(content_image, 128)[None])

@@ -92,6 +92,7 @@ def fused_config(**overrides):
         "image_size": 64, "steps": 25, "scales": (1.0,), "precision": "float32", **overrides})
 
 
+@pytest.mark.slow
 def test_fused_run_lowers_both_the_gram_and_the_mrf_loss(content_image):
     from tf_nst.stylize import stylize
     style = images.load_image(DATA / "styles" / "composition_vii.jpg")
@@ -107,12 +108,13 @@ def test_fused_run_lowers_both_the_gram_and_the_mrf_loss(content_image):
     assert fused[-1]["mrf"] / config.mrf_weight < ablated[-1]["mrf"] / 1e-12, (fused[-1], ablated[-1])
 
 
+@pytest.mark.slow
 def test_multiresolution_lbfgs_keeps_each_scales_matches(content_image):
     """Three resolutions, matches refreshed every L-BFGS iteration (a stale match set from the
     previous scale once broke the third one)."""
     from tf_nst.stylize import stylize
     style = images.load_image(DATA / "styles" / "composition_vii.jpg")
-    config = fused_config(image_size=128, steps=3, scales=(0.5, 0.75, 1.0), precision="mixed_bfloat16")
+    config = fused_config(image_size=128, steps=3, scales=(0.5, 0.75, 1.0), precision="auto")
     result = stylize(content_image, [style], config, verbose=False)
     assert result.stop_reason is None
     assert [r["scale"] for r in result.history] == [64] * 3 + [96] * 3 + [128] * 3

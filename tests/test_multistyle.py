@@ -36,6 +36,7 @@ def test_a_multistyle_network_round_trips_through_its_weight_file(tmp_path):
     assert metadata["styles"] == ["a", "b"]
 
 
+@pytest.mark.slow
 def test_training_three_styles_lowers_each_styles_loss(tmp_path):
     from conftest import DATA, REPO
     from tf_nst import config, images
@@ -44,7 +45,7 @@ def test_training_three_styles_lowers_each_styles_loss(tmp_path):
     styles = [images.load_image(DATA / "styles" / f"{name}.jpg") for name in names]
     cfg = config.load_config_file(str(REPO / "configs" / "johnson2016.py"), image_size=64, batch_size=2, width=0.25,
                                   steps=60, learning_rate=3e-3, log_every=6, checkpoint_every=60, sample_every=60,
-                                  precision="mixed_bfloat16")
+                                  precision="auto")
     records = []
     result = train(cfg, DATA / "train" / "bsds500_val", tmp_path, styles, names, verbose=False,
                    callback=lambda step, losses: records.append(losses))
@@ -54,6 +55,7 @@ def test_training_three_styles_lowers_each_styles_loss(tmp_path):
         assert last < 0.7 * first, (name, first, last)
 
 
+@pytest.mark.slow
 def test_a_trained_multistyle_network_selects_blends_and_serves_its_styles(tmp_path):
     import subprocess
     import sys
@@ -93,6 +95,7 @@ def test_a_trained_multistyle_network_selects_blends_and_serves_its_styles(tmp_p
     assert np.abs(served - np.clip(np.round(keras_path), 0, 255)).max() <= 1.0
 
 
+@pytest.mark.slow
 def test_init_from_adds_a_style_and_leaves_the_trained_styles_outputs_unchanged(tmp_path):
     from conftest import DATA, REPO, run_cli
     from tf_nst import config, images
@@ -124,6 +127,7 @@ def test_init_from_adds_a_style_and_leaves_the_trained_styles_outputs_unchanged(
     assert not (tmp_path / "x" / "model.npz").exists()
 
 
+@pytest.mark.slow
 def test_finetune_from_starts_every_weight_from_a_trained_network(tmp_path):
     from conftest import DATA, REPO, run_cli
     from tf_nst import config, images, model_files, transform_net
@@ -219,6 +223,7 @@ def test_there_are_at_least_ten_bundled_styles_named_after_their_paintings():
     assert all(list((DATA / "styles").glob(f"{name}.*")) for name in bundled_networks())
 
 
+@pytest.mark.slow
 def test_the_bundled_styles_draw_no_frame_on_the_content_photos(bundled_scores):
     """Mean luminance of the outer 4 px and of the next 4 px differ by <= 3 (of 255) on every
     style x content photo (five of the ten photos are not multiples of 4 px high at 512 px)."""
@@ -226,6 +231,7 @@ def test_the_bundled_styles_draw_no_frame_on_the_content_photos(bundled_scores):
     assert not over, over
 
 
+@pytest.mark.slow
 def test_every_bundled_style_meets_the_quality_bars_over_the_content_photos(bundled_scores):
     """Per style, over every content photo: mean Gram ratio to the photo's own <= 0.6 and mean
     luminance SSIM >= 0.3; over all styles x photos, at least 90 % of the pairs meet both bars

@@ -7,6 +7,8 @@ from nbclient import NotebookClient
 
 from conftest import REPO
 
+pytestmark = pytest.mark.slow  # every notebook starts a kernel and TensorFlow
+
 
 def execute(name: str, parameters: str, tmp_path) -> nbformat.NotebookNode:
     notebook = nbformat.read(REPO / "notebooks" / name, as_version=4)
@@ -28,7 +30,7 @@ def test_quickstart_notebook(tmp_path):
 
 def test_global_local_mrf_notebook(tmp_path):
     notebook = execute("global_local_mrf.ipynb", f"CONFIGS = {str(REPO / 'configs')!r}\nIMAGE_SIZE = 96\n"
-                       "STEPS = 4\nPRECISION = 'mixed_bfloat16'\nSCALES = (1.0,)", tmp_path)
+                       "STEPS = 4\nPRECISION = 'auto'\nSCALES = (1.0,)", tmp_path)
     text = "".join(str(o.get("text", "")) for c in notebook.cells if c.cell_type == "code" for o in c.get("outputs", []))
     for label in ("global (Gram)", "local (MRF)", "fused", "a2=0.01", "a2=1e-06"):
         assert label in text, text
@@ -38,7 +40,7 @@ def test_global_local_mrf_notebook(tmp_path):
 def test_fast_style_notebook(tmp_path):
     data = REPO.parent / "shared" / "data" / "train" / "bsds500_val"
     notebook = execute("fast_style.ipynb", f"DATA_DIR = {str(data)!r}\nSTYLE = None\nSTEPS = 8\nIMAGE_SIZE = 64\n"
-                       "WIDTH = 0.25\nPRECISION = 'mixed_bfloat16'", tmp_path)
+                       "WIDTH = 0.25\nPRECISION = 'auto'", tmp_path)
     text = "".join(str(o.get("text", "")) for c in notebook.cells if c.cell_type == "code" for o in c.get("outputs", []))
     assert "8 steps" in text and "serving_default" in text and "stylize_encoded" in text
     assert "PNG bytes signature: (" in text
@@ -50,7 +52,7 @@ def test_local_style_notebook(tmp_path):
     style = REPO.parent / "shared" / "data" / "styles" / "the_scream.jpg"
     notebook = execute("local_style.ipynb", f"PHOTO = {str(photo)!r}\nMASK = 'deeplabv3:person'\nSTYLE = None\n"
                        f"BACKGROUND_STYLE = {str(style)!r}\nMODEL = 'starry_night'\nIMAGE_SIZE = 64\nSTEPS = 3\n"
-                       "PRECISION = 'mixed_bfloat16'", tmp_path)
+                       "PRECISION = 'auto'", tmp_path)
     text = "".join(str(o.get("text", "")) for c in notebook.cells if c.cell_type == "code" for o in c.get("outputs", []))
     for label in ("deeplabv3:person:", "composite:", "guided:", "rapid local:"):
         assert label in text, text

@@ -24,18 +24,19 @@ def preset(name: str, **overrides):
 def test_each_first_order_preset_halves_its_objective_in_50_steps_at_128px(name, content_image, style_image):
     """The presets as the papers set them (only size, steps and precision changed): the optimizer halves
     the objective it is given. (With Basheer & Jose's weights that objective is mostly content: README.)"""
-    config = preset(name, image_size=128, steps=50, precision="mixed_bfloat16")
+    config = preset(name, image_size=128, steps=50, precision="auto")
     result = stylize(content_image, [style_image], config, verbose=False)
     first, last = result.history[0]["total"], result.history[-1]["total"]
     assert len(result.history) == 50 and result.stop_reason is None
     assert last <= 0.5 * first, f"{name}: objective {first:.4g} -> {last:.4g}"
 
 
+@pytest.mark.slow
 def test_lbfgs_beats_adam_in_the_same_number_of_steps(content_image, style_image):
     finals = {}
     for optimizer in ("lbfgs", "adam"):
         config = preset("gatys2016", image_size=128, steps=20, init="content", optimizer=optimizer,
-                        precision="mixed_bfloat16")
+                        precision="auto")
         finals[optimizer] = stylize(content_image, [style_image], config, verbose=False).history[-1]["total"]
     assert finals["lbfgs"] < finals["adam"], finals
 
@@ -49,6 +50,7 @@ def test_luminance_transfer_keeps_the_content_colours(content_image, style_image
     assert np.abs(images.luminance(result.image) - images.luminance(content_small)).mean() > 2.0
 
 
+@pytest.mark.slow
 def test_multiscale_runs_each_scale_and_ends_at_full_size(content_image, style_image):
     config = preset("gatys2016", image_size=96, steps=4, init="content", scales=(0.5, 1.0))
     result = stylize(content_image, [style_image], config, verbose=False)
@@ -88,6 +90,7 @@ def test_coarse_scales_too_small_for_the_backbone_are_skipped_as_scales_to_run_p
     assert [index for index, _, _ in scales_to_run(config, wide, [style_image.shape])] == [2]
 
 
+@pytest.mark.slow
 def test_style_blend_weights_select_the_style(content_image, style_image):
     other = np.full_like(style_image, 90.0)
     config = preset("gatys2016", image_size=64)
@@ -128,6 +131,7 @@ def test_noise_init_is_seeded(content_image, style_image):
 SIZE_PAIRS = [("tubingen", "starry_night"), ("chicago", "the_scream"), ("golden_gate", "wave")]
 
 
+@pytest.mark.slow
 def test_the_default_lands_at_the_same_gram_ratio_at_128_and_256px():
     """Per-position losses: the same config gives the same balance at any size (each pair of the set
     within 0.1 Gram ratio), and the universal start is already stylized (far below the photo's own)."""

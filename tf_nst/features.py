@@ -24,6 +24,7 @@ import keras
 import tensorflow as tf
 
 from tf_nst import weights as weights_lib
+from tf_nst.cpu import native_bf16
 from tf_nst.errors import UserError
 
 _APPLICATIONS = {
@@ -37,22 +38,32 @@ PRECISIONS = ("auto", "float32", "mixed_bfloat16")
 
 def auto_precision() -> str:
     """mixed_bfloat16 on CPUs with native bf16 matrix units (AMX, AVX512-BF16) and no GPU, else float32."""
-    import tensorflow as tf
-    from pathlib import Path
     if tf.config.list_physical_devices("GPU"):
         return "float32"
-    try:
-        flags = Path("/proc/cpuinfo").read_text()
-    except OSError:
-        return "float32"
-    return "mixed_bfloat16" if ("amx_bf16" in flags or "avx512_bf16" in flags) else "float32"
+    return "mixed_bfloat16" if native_bf16() else "float32"
+
+
+_warned_emulated_bf16 = False
 
 
 def resolve_precision(precision: str) -> str:
-    """``precision`` with "auto" replaced by this machine's choice (:func:`auto_precision`)."""
+    """``precision`` with "auto" replaced by this machine's choice (:func:`auto_precision`).
+
+    An explicit "mixed_bfloat16" on a CPU without native bf16 is honoured but said once on stderr,
+    since it runs about ten times slower than float32 there.
+    """
+    global _warned_emulated_bf16
     if precision not in PRECISIONS:
         raise UserError(f"unknown precision {precision!r}; choose one of {', '.join(PRECISIONS)}")
-    return auto_precision() if precision == "auto" else precision
+    if precision == "auto":
+        return auto_precision()
+    if (precision == "mixed_bfloat16" and not _warned_emulated_bf16 and not native_bf16()
+            and not tf.config.list_physical_devices("GPU")):
+        import sys
+        _warned_emulated_bf16 = True
+        print("tf_nst: this CPU has no native bf16 (AMX / AVX512-BF16): mixed_bfloat16 is emulated and "
+              "about 10x slower than float32; use precision=auto or float32", file=sys.stderr, flush=True)
+    return precision
 
 
 def check_backbone(backbone: str) -> None:

@@ -28,7 +28,6 @@ Prints Markdown tables; run it on an otherwise idle machine.
 """
 import json
 import os
-import platform
 import subprocess
 import sys
 import time
@@ -40,7 +39,7 @@ import toolkit  # noqa: F401  (puts the repo on sys.path)
 flags.DEFINE_list("tables", ["optimization", "fused", "feedforward"], "Which tables to print.")
 flags.DEFINE_list("sizes", ["256", "512"], "Square image sizes for the optimization table.")
 flags.DEFINE_list("backbones", ["vgg16", "vgg19", "resnet50"], "Backbones for the optimization table.")
-flags.DEFINE_list("precisions", ["float32", "mixed_bfloat16"], "Precisions.")
+flags.DEFINE_list("precisions", None, "Precisions (default: float32, and mixed_bfloat16 where the CPU has native bf16).")
 flags.DEFINE_list("fused_sizes", ["256"], "Sizes for the fused table.")
 flags.DEFINE_list("feedforward_sizes", ["256", "512", "1024"], "Sizes for the feed-forward table.")
 flags.DEFINE_string("mask", "deeplabv3:person", "Mask spec for the local table.")
@@ -412,7 +411,10 @@ def main(_):
     if f.measure:
         run_measurement(json.loads(f.measure), f.iterations)
         return
-    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores\n")
+    from tf_nst.cpu import describe_cpu, native_bf16
+    print(f"machine: {describe_cpu()}\n")
+    if f.precisions is None:
+        f.precisions = ["float32", "mixed_bfloat16"] if native_bf16() else ["float32"]
     tables = {"optimization": optimization_table, "fused": fused_table, "feedforward": feedforward_table,
               "local": local_table, "universal": universal_table, "multistyle": multistyle_table, "large": large_table, "video": video_table, "memory": memory_table}
     for name in f.tables:

@@ -14,7 +14,7 @@ SHARED_DATA = REPO.parent / "shared" / "data"
 flags.DEFINE_string("content", str(SHARED_DATA / "content" / "tubingen.jpg"), "Content photo.")
 flags.DEFINE_string("style", str(SHARED_DATA / "styles" / "starry_night.jpg"), "Style image.")
 flags.DEFINE_integer("size", 128, "Output long side in pixels (small = CPU friendly).")
-flags.DEFINE_string("precision", "mixed_bfloat16", "float32 | mixed_bfloat16.")
+flags.DEFINE_string("precision", "auto", "auto | float32 | mixed_bfloat16 (auto: bf16 only where the CPU has it natively).")
 flags.DEFINE_string("output", None, "Figure / table path to write.")
 FLAGS = flags.FLAGS
 
