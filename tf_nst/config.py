@@ -26,6 +26,7 @@ KINDS = {"optimization": "tf-nst stylize", "transform_training": "tf-nst train",
          "decoder_training": "tf-nst train"}
 TRAINING_KINDS = ("transform_training", "decoder_training")
 DECODER_LEVELS = ("relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1")
+UNIVERSAL_ENCODERS = ("vgg19", "light")
 
 
 def _loss_fields(config: ml_collections.ConfigDict) -> ml_collections.ConfigDict:
@@ -191,6 +192,14 @@ def decoder_training_config() -> ml_collections.ConfigDict:
     # both in units of a [0, 1] image (features of 0..255 pixels divided by 255).
     config.pixel_weight = 1.0
     config.feature_weight = 1.0
+    # The encoder the decoders invert: "vgg19" (fixed, Li et al. 2017) | "light" (a VGG19-shaped
+    # encoder with encoder_width times the filters, trained with the decoders and distilled into
+    # VGG19: each level's features, through a learned 1x1 linear map, match VGG19's; Wang et al. 2020).
+    config.encoder = "vgg19"
+    config.encoder_width = 0.25
+    # Light encoder only: weight of the distillation term per level, MSE(embedded features, VGG19
+    # features) / mean square of VGG19's features (1 = as far off as all-zero features).
+    config.distill_weight = 0.1
     # "auto" | "float32" | "mixed_bfloat16", as for the other kinds.
     config.precision = "auto"
     # Seed for weight init and data order.
@@ -238,8 +247,14 @@ def validate_training(config: ml_collections.ConfigDict) -> ml_collections.Confi
         if not config.levels or any(level not in DECODER_LEVELS for level in config.levels):
             raise UserError(f"config.levels must name levels from {', '.join(DECODER_LEVELS)}, "
                             f"got {tuple(config.levels)!r}")
-        for field in ("pixel_weight", "feature_weight"):
+        for field in ("pixel_weight", "feature_weight", "distill_weight"):
             _non_negative(config, field)
+        _choice(config, "encoder", UNIVERSAL_ENCODERS)
+        if config.encoder == "light":
+            if not isinstance(config.encoder_width, (int, float)) or not 0 < config.encoder_width <= 1:
+                raise UserError(f"config.encoder_width must be a number in (0, 1], got {config.encoder_width!r}")
+            if "relu5_1" in config.levels:
+                raise UserError("the light encoder ends at relu4_1; leave relu5_1 out of config.levels")
     return config
 
 

@@ -43,10 +43,11 @@ def check_level(level: str) -> None:
         raise ValueError(f"unknown decoder level {level!r}; choose from {', '.join(LEVELS)}")
 
 
-def build_decoder(level: str, width: float = 1.0) -> keras.Model:
-    """The decoder from VGG19 ``level`` features back to an RGB image (0..255 scale)."""
+def build_decoder(level: str, width: float = 1.0, in_channels: int | None = None) -> keras.Model:
+    """The decoder from VGG19 ``level`` features (or ``in_channels`` of a light encoder's, at the same
+    level) back to an RGB image (0..255 scale)."""
     check_level(level)
-    features = keras.Input((None, None, LEVEL_CHANNELS[level]), name=f"{level}_features")
+    features = keras.Input((None, None, in_channels or LEVEL_CHANNELS[level]), name=f"{level}_features")
     # VGG sees 0..255 pixels; its features / 255 are those of a [0, 1] image, a well-scaled input.
     x, index, upsample = layers.Rescaling(1.0 / 255.0, name=f"{level}_from_pixel_scale")(features), 0, False
     for item in _MIRROR[level]:  # every "up" is followed by a convolution

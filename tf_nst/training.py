@@ -139,7 +139,7 @@ def _read_run(run_file: Path) -> dict:
 
 
 #: What a run.json written before a field existed means by its absence.
-RUN_DEFAULTS = {"kind": "transform_training", "reflect_border": False}
+RUN_DEFAULTS = {"kind": "transform_training", "reflect_border": False, "encoder": "vgg19", "encoder_width": 0.25}
 
 
 def _check_same_run(run_file: Path, config: ml_collections.ConfigDict, fields: tuple[str, ...]) -> None:

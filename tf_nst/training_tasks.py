@@ -20,10 +20,10 @@ import ml_collections
 import numpy as np
 import tensorflow as tf
 
-from tf_nst import decoders, metrics, transform_net
+from tf_nst import decoders, light_encoder, metrics, transform_net
 from tf_nst import images as images_lib
 from tf_nst.errors import UserError
-from tf_nst.features import FeatureExtractor, dtype_policy
+from tf_nst.features import FeatureExtractor, dtype_policy, load_backbone
 from tf_nst.model_files import read_metadata, resolve_model_path
 from tf_nst.perceptual import build_perceptual_loss
 
@@ -238,9 +238,11 @@ def _adopt_architecture(config: ml_collections.ConfigDict, metadata: dict) -> ml
 
 
 class DecoderTask:
-    """Decoders from VGG19 ``config.levels`` back to the photo (Li et al. 2017, Sec. 3.1)."""
+    """Decoders from VGG19 ``config.levels`` back to the photo (Li et al. 2017, Sec. 3.1); with
+    ``config.encoder == "light"``, a light encoder trained with them and distilled into VGG19
+    (Wang et al. 2020, :mod:`tf_nst.light_encoder`)."""
 
-    architecture_fields = ("width", "levels")
+    architecture_fields = ("width", "levels", "encoder", "encoder_width")
 
     def __init__(self, config: ml_collections.ConfigDict, styles: Sequence[np.ndarray],
                  style_names: Sequence[str], weights_dir: str | None):
@@ -248,35 +250,60 @@ class DecoderTask:
             raise UserError("universal decoders learn from photos alone; leave out --style")
         self.config, self.weights_dir = config, weights_dir
         self.levels = tuple(config.levels)
+        self.light = config.encoder == "light"
         self.metadata = {"kind": "universal_decoders", "levels": list(self.levels), "width": config.width,
                          "image_size": config.image_size}
+        if self.light:
+            self.metadata.update(encoder="light", encoder_width=config.encoder_width)
 
     def build(self) -> keras.Model:
         config = self.config
+        self.encoder = FeatureExtractor("vgg19", self.levels, config.precision, self.weights_dir)
+        if self.light:
+            with dtype_policy(config.precision):
+                self.model = light_encoder.build_light_universal(self.levels, config.width, config.encoder_width)
+            light_encoder.seed_from_vgg19(self.model, load_backbone("vgg19", "float32", self.weights_dir), self.levels)
+            self.level_encoders = light_encoder.level_extractors(self.model, self.levels)
+            return self.model
         with dtype_policy(config.precision):
             self.model = decoders.build_decoder_set(self.levels, config.width)
-        self.encoder = FeatureExtractor("vgg19", self.levels, config.precision, self.weights_dir)
         self.level_encoders = {level: FeatureExtractor("vgg19", [level], config.precision, self.weights_dir)
                                for level in self.levels}
         return self.model
 
-    def losses(self, batch: tf.Tensor) -> dict[str, tf.Tensor]:
+    def _reconstruct(self, batch: tf.Tensor, training: bool):
+        """(features per level the decoders start from, their reconstructions, embedded features or None)."""
+        if self.light:
+            outputs = self.model(batch, training=training)
+            count = len(self.levels)
+            return outputs[:count], outputs[count:2 * count], outputs[2 * count:]
         features = self.encoder(batch)
-        outputs = self.model([features[level] for level in self.levels], training=True)
+        features = [features[level] for level in self.levels]
+        outputs = self.model(features, training=training)
+        return features, outputs if isinstance(outputs, (list, tuple)) else [outputs], None
+
+    def losses(self, batch: tf.Tensor) -> dict[str, tf.Tensor]:
+        features, outputs, embedded = self._reconstruct(batch, training=True)
+        teacher = self.encoder(batch) if self.light else None
         values, total = {}, 0.0
-        for level, output in zip(self.levels, outputs):
+        for index, (level, output) in enumerate(zip(self.levels, outputs)):
+            target = tf.stop_gradient(tf.cast(features[index], tf.float32))
             pixel = tf.reduce_mean(tf.square((output - batch) / 255.0))
-            feature = tf.reduce_mean(tf.square(self.level_encoders[level](output)[level] - features[level])) / 255.0**2
+            feature = tf.reduce_mean(tf.square(self.level_encoders[level](output)[level] - target)) / 255.0**2
             values[f"{level}/pixel"], values[f"{level}/feature"] = pixel, feature
             total += self.config.pixel_weight * pixel + self.config.feature_weight * feature
+            if embedded is not None:
+                # relative to the energy of VGG19's features, so every level counts alike
+                distill = tf.reduce_mean(tf.square(tf.cast(embedded[index], tf.float32) - teacher[level])) / (
+                    tf.reduce_mean(tf.square(teacher[level])) + 1e-6)
+                values[f"{level}/distill"] = distill
+                total += self.config.distill_weight * distill
         values["total"] = total
         return values
 
     def samples(self, batch: tf.Tensor) -> tf.Tensor:
         """Each photo beside its reconstruction from every level."""
-        features = self.encoder(batch)
-        outputs = self.model([features[level] for level in self.levels], training=False)
-        outputs = outputs if isinstance(outputs, (list, tuple)) else [outputs]
+        _, outputs, _ = self._reconstruct(batch, training=False)
         return tf.clip_by_value(tf.concat([batch, *outputs], 2), 0.0, 255.0)
 
 
