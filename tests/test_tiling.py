@@ -62,6 +62,7 @@ def bundled_models():
     return [load_model(name) for name in one_style_per_bundled_network()]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("width, height", [(2048, 2048), (2047, 2045)])
 def test_tiled_equals_untiled_at_2048_for_every_bundled_model(bundled_models, width, height):
     """Up to a model's auto_tile_pixels the thumbnail is the image: tiles (at most 512 px: 6 x 6 of 456)
@@ -79,6 +80,7 @@ def test_tiled_equals_untiled_at_2048_for_every_bundled_model(bundled_models, wi
         assert _seam_ratio(tiled, rows, columns) <= 1.10 * _seam_ratio(whole, rows, columns)
 
 
+@pytest.mark.slow
 def test_no_seams_where_the_statistics_come_from_a_thumbnail(bundled_models):
     """At 3072 x 3072 (9.4 MP, above auto_tile_pixels) the tiles share a 2048 px thumbnail's
     statistics: gradient energy in the overlap bands over that elsewhere is within 10 % of the same
@@ -125,6 +127,7 @@ def test_universal_tiled_equals_untiled_where_the_thumbnail_is_the_image():
     assert np.abs(whole.astype(np.float64) - tiled).mean() <= 1.5
 
 
+@pytest.mark.slow
 def test_cli_tiles_large_images_with_progress_and_writes_16_bit(tmp_path):
     source = tmp_path / "photo.jpg"
     Image.fromarray(_photo(900, 600)).save(source, quality=95)

@@ -190,6 +190,7 @@ def test_a_mask_restyles_only_its_region_or_gives_each_region_its_own_style(mode
     assert np.abs(both - photo)[mask == 0].mean() > 10 and np.abs(both - left)[mask == 0].mean() > 10
 
 
+@pytest.mark.slow
 def test_each_bundled_decoder_reconstructs_photos_outside_the_training_folder(model):
     """All ten shared content photos (none is in the training folder) at 512 px: PSNR >= 24 dB for the
     relu1_1 and relu2_1 decoders, >= 18 dB for relu3_1; every level (relu4_1 included) >= 8 dB above

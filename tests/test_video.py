@@ -46,6 +46,7 @@ def model():
     return tf_nst.load_model("starry_night")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("clip_name", ["bigbuckbunny", "pan"])
 def test_flow_halves_the_warping_error_and_keeps_the_style(tmp_path, model, clip_name):
     """The set: the first 30 frames of bigbuckbunny at 640x360 and a synthetic pan over tubingen.
@@ -71,6 +72,7 @@ def test_flow_halves_the_warping_error_and_keeps_the_style(tmp_path, model, clip
     assert abs(results["flow"]["gram_ratio"] / results["none"]["gram_ratio"] - 1) <= 0.10, results
 
 
+@pytest.mark.slow
 def test_cli_keeps_audio_frame_count_rate_and_size(tmp_path):
     import av
     output = tmp_path / "out.mp4"
@@ -90,6 +92,7 @@ def test_cli_keeps_audio_frame_count_rate_and_size(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["out.mp4"]
 
 
+@pytest.mark.slow
 def test_odd_sized_frame_folder_keeps_its_size(tmp_path):
     from tf_nst import images, temporal
     clip, _ = temporal.synthetic_clip(images.load_image(DATA / "content" / "stata.jpg"), 5, (161, 97))
@@ -125,6 +128,7 @@ def test_cli_bad_videos_give_one_line_and_write_nothing(tmp_path):
     assert copy.read_bytes() == CLIP.read_bytes()
 
 
+@pytest.mark.slow
 def test_ctrl_c_leaves_no_output_and_says_how_far_it_got(tmp_path):
     output = tmp_path / "out.mp4"
     process = subprocess.Popen([sys.executable, "-m", "tf_nst.apps.main", "transfer", "--model=starry_night",
@@ -143,6 +147,7 @@ def test_ctrl_c_leaves_no_output_and_says_how_far_it_got(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.slow
 def test_rotation_metadata_is_kept(tmp_path):
     import av
     source = tmp_path / "rotated.mp4"

@@ -100,6 +100,7 @@ def _stylize(browser, photo: Path) -> np.ndarray:
     return _fetch(src)
 
 
+@pytest.mark.slow
 def test_fast_mode_in_a_real_browser(server, browser, tmp_path):
     url, process = server
     photo = tmp_path / "photo.jpg"  # smaller than the size slider's 512 px, so the output keeps its size
@@ -131,6 +132,7 @@ def test_fast_mode_in_a_real_browser(server, browser, tmp_path):
     assert hosts <= {url.split("/")[2]}, f"the page fetched from other hosts: {hosts}"  # offline
 
 
+@pytest.mark.slow
 def test_optimization_updates_and_stops_in_a_real_browser(server, browser):
     url, _ = server
     browser.get(url)
