@@ -16,25 +16,19 @@ ISAS_WITHOUT_BF16 = ("SSE41", "AVX", "AVX2", "AVX2_VNNI", "AVX2_VNNI_2", "AVX512
 ISAS_WITHOUT_AVX512 = ("SSE41", "AVX", "AVX2", "AVX2_VNNI", "AVX2_VNNI_2")
 
 
-def _flags() -> set[str]:
-    try:
-        text = Path("/proc/cpuinfo").read_text()
-    except OSError:
-        return set()
-    for line in text.splitlines():
-        if line.startswith("flags"):
-            return set(line.split(":", 1)[1].split())
-    return set()
-
-
-def _model_name() -> str:
+def _cpuinfo(field: str) -> str:
+    """The first ``field : value`` of /proc/cpuinfo ("" where there is none, e.g. not Linux)."""
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
+            if line.startswith(field):
                 return line.split(":", 1)[1].strip()
     except OSError:
         pass
-    return platform.processor() or platform.machine()
+    return ""
+
+
+def _flags() -> set[str]:
+    return set(_cpuinfo("flags").split())
 
 
 def isa_cap() -> str:
@@ -69,5 +63,5 @@ def describe_cpu() -> str:
                                    ("amx_bf16", "AMX")) if flag in flags]
     cap = isa_cap()
     capped = f", capped by ONEDNN_MAX_CPU_ISA={cap}" if cap else ""
-    return (f"{_model_name()}, {os.cpu_count()} cores, has {'/'.join(has) or 'no AVX2'}; "
+    return (f"{_cpuinfo('model name') or platform.processor() or platform.machine()}, {os.cpu_count()} cores, has {'/'.join(has) or 'no AVX2'}; "
             f"runs as {cpu_class()}{capped}")

@@ -66,7 +66,7 @@ def build_light_encoder(levels: tuple[str, ...], width: float) -> keras.Model:
     return keras.Model(pixels, features, name="light_encoder")
 
 
-def build_embeddings(levels: tuple[str, ...], width: float) -> list[layers.Layer]:
+def build_embeddings(levels: tuple[str, ...]) -> list[layers.Layer]:
     """Per level a 1x1 linear map from the light features to VGG19's (for the distillation loss only)."""
     return [layers.Conv2D(channels(level, 1.0), 1, dtype="float32", name=f"embed_{level}") for level in levels]
 
@@ -81,7 +81,7 @@ def build_light_universal(levels: tuple[str, ...], width: float, encoder_width: 
     features = encoder(pixels)
     features = list(features) if isinstance(features, (list, tuple)) else [features]
     decoded = [build_decoder(level, width, channels(level, encoder_width))(x) for level, x in zip(levels, features)]
-    embedded = [embedding(x) for embedding, x in zip(build_embeddings(levels, encoder_width), features)]
+    embedded = [embedding(x) for embedding, x in zip(build_embeddings(levels), features)]
     return keras.Model(pixels, features + decoded + embedded, name="light_universal")
 
 
