@@ -170,11 +170,17 @@ def training_config() -> ml_collections.ConfigDict:
     # size, so the strokes' size), e.g. below 1 for a style whose strokes swim in small videos.
     config.style_weight_per_style = ()
     config.style_scale_per_style = ()
-    # Stable video (Huang et al. 2017, with synthetic motion): each batch is also stylized shifted
-    # by a random sub-pixel offset of up to temporal_shift px, and temporal_weight times the mean
-    # squared difference (0..255 pixels) from the shifted stylization is added; 0 turns it off.
+    # Stable video (compound regularization, Wang et al. AAAI 2020; Huang et al. 2017's shift is the
+    # special case): each batch is also stylized after a random motion (a shift of up to
+    # temporal_shift px, a rotation of up to temporal_rotation degrees, a zoom of up to
+    # temporal_zoom, e.g. 0.02 = 2 %) plus Gaussian noise of temporal_noise (0..255 units), and
+    # temporal_weight times the mean squared difference (0..255) between that and the same motion of
+    # the stylization is added; 0 turns it off.
     config.temporal_weight = 0.0
     config.temporal_shift = 2.0
+    config.temporal_rotation = 0.0
+    config.temporal_zoom = 0.0
+    config.temporal_noise = 0.0
     # No frame: border_weight times the mean square of the output's step in mean luminance (0..255)
     # from the outer 4 px of each side to the next 4 px (tf_nst.metrics.border_step measures it
     # around the whole frame) is added; 0 turns it off.
@@ -241,7 +247,8 @@ def validate_training(config: ml_collections.ConfigDict) -> ml_collections.Confi
             if not isinstance(factors, (tuple, list)) or not all(
                     isinstance(f, (int, float)) and not isinstance(f, bool) and f >= 0 for f in factors):
                 raise UserError(f"config.{field} must be a tuple of numbers >= 0, got {factors!r}")
-        for field in ("temporal_weight", "temporal_shift", "border_weight"):
+        for field in ("temporal_weight", "temporal_shift", "temporal_rotation", "temporal_zoom", "temporal_noise",
+                      "border_weight"):
             _non_negative(config, field)
     else:
         if not config.levels or any(level not in DECODER_LEVELS for level in config.levels):

@@ -154,29 +154,52 @@ class MultiStyleTask:
 
 
 class ShiftConsistency:
-    """Stable strokes for video (Huang et al. 2017's temporal loss, on synthetic motion): the
-    network's output for the photos moved by a random sub-pixel offset (up to
-    ``config.temporal_shift`` px, bilinear) should be its output for the photos, moved the same
-    way. Adds ``temporal`` (mean squared difference in 0..255 units, a band of ``temporal_shift`` + 2
-    px at the border left out) times ``config.temporal_weight`` to the total; off at weight 0."""
+    """Stable strokes for video without video data: compound regularization (Wang et al., AAAI
+    2020), of which Huang et al. 2017's sub-pixel shift is the special case. The network's output
+    for the photos moved by a random small motion (shift up to ``config.temporal_shift`` px,
+    rotation up to ``temporal_rotation`` degrees, zoom up to ``temporal_zoom``; bilinear, about the
+    centre) plus noise of ``temporal_noise`` should be its output for the photos, moved the same way.
+    Adds ``temporal`` (mean squared difference in 0..255 units, a border band that the motion can
+    bring in left out) times ``config.temporal_weight`` to the total; off at weight 0."""
 
     def __init__(self, config: ml_collections.ConfigDict):
         self.weight, self.max_shift = float(config.temporal_weight), float(config.temporal_shift)
-        self.margin = int(np.ceil(self.max_shift)) + 2
+        self.max_angle = float(np.deg2rad(config.get("temporal_rotation", 0.0)))
+        self.max_zoom = float(config.get("temporal_zoom", 0.0))
+        self.noise = float(config.get("temporal_noise", 0.0))
+        # the farthest a pixel of a crop moves: shift + rotation and zoom at the corner
+        reach = self.max_shift + config.image_size * 0.71 * (self.max_angle + self.max_zoom)
+        self.margin = int(np.ceil(reach)) + 2
         self.offsets = tf.random.Generator.from_seed(config.seed) if self.weight > 0 else None
+
+    def _motion(self, photos: tf.Tensor) -> tf.Tensor:
+        """[N, 8] projective transforms (keras.ops.image.affine_transform's layout: output (x, y)
+        reads input (a0 x + a1 y + a2, b0 x + b1 y + b2)) of a random motion about the centre."""
+        count = tf.shape(photos)[0]
+        shift = self.offsets.uniform([count, 2], -self.max_shift, self.max_shift)
+        angle = self.offsets.uniform([count], -self.max_angle, self.max_angle) if self.max_angle else tf.zeros([count])
+        zoom = 1.0 + (self.offsets.uniform([count], -self.max_zoom, self.max_zoom) if self.max_zoom
+                      else tf.zeros([count]))
+        height, width = tf.cast(tf.shape(photos)[1], tf.float32), tf.cast(tf.shape(photos)[2], tf.float32)
+        centre_x, centre_y = (width - 1) / 2, (height - 1) / 2
+        cos, sin = tf.cos(angle) / zoom, tf.sin(angle) / zoom
+        # inverse map: input = R^-1 / zoom (output - centre - shift) + centre
+        a2 = centre_x - cos * (centre_x + shift[:, 0]) - sin * (centre_y + shift[:, 1])
+        b2 = centre_y + sin * (centre_x + shift[:, 0]) - cos * (centre_y + shift[:, 1])
+        zeros = tf.zeros([count])
+        return tf.stack([cos, sin, a2, -sin, cos, b2, zeros, zeros], 1)
 
     def add(self, values: dict[str, tf.Tensor], stylize, photos: tf.Tensor, outputs: tf.Tensor) -> dict[str, tf.Tensor]:
         if self.offsets is None:
             return values
-        count = tf.shape(photos)[0]
-        offset = self.offsets.uniform([count, 2], -self.max_shift, self.max_shift)
-        # keras.ops.image.affine_transform maps output (x, y) to input (x - dx, y - dy).
-        transform = tf.concat([tf.ones([count, 1]), tf.zeros([count, 1]), -offset[:, :1], tf.zeros([count, 1]),
-                               tf.ones([count, 1]), -offset[:, 1:], tf.zeros([count, 2])], 1)
+        transform = self._motion(photos)
 
         def move(images):
             return keras.ops.image.affine_transform(tf.cast(images, tf.float32), transform, fill_mode="reflect")
-        difference = tf.cast(stylize(move(photos)), tf.float32) - move(outputs)
+        moved = move(photos)
+        if self.noise:
+            moved = tf.clip_by_value(moved + self.offsets.normal(tf.shape(moved), 0.0, self.noise), 0.0, 255.0)
+        difference = tf.cast(stylize(moved), tf.float32) - move(outputs)
         margin = self.margin
         values["temporal"] = tf.reduce_mean(tf.square(difference[:, margin:-margin, margin:-margin]))
         values["total"] = values["total"] + self.weight * values["temporal"]
