@@ -9,7 +9,7 @@ setup(
     license="Apache-2.0",
     python_requires=">=3.10",
     packages=find_packages(include=["tf_nst", "tf_nst.*"]),
-    package_data={"tf_nst": ["assets/*", "models/*.npz", "default_config.py", "default_training_config.py"]},
+    package_data={"tf_nst": ["assets/*", "models/*.npz"]},
     install_requires=[
         "tensorflow>=2.16",
         "keras>=3.0",
@@ -28,8 +28,10 @@ setup(
     ],
     extras_require={
         "web": ["gradio>=5"],  # tf-nst serve
+        "docs": ["mkdocs-material>=9", "mkdocstrings[python]>=0.24"],  # mkdocs build / serve
         # the browser tests also need Debian's chromium and chromium-driver (the README's test line installs them)
-        "test": ["pytest", "pytest-timeout", "nbclient", "nbformat", "ipykernel", "gradio>=5", "selenium>=4.10"],
+        "test": ["pytest", "pytest-timeout", "nbclient", "nbformat", "ipykernel", "gradio>=5", "selenium>=4.10",
+                 "mkdocs-material>=9", "mkdocstrings[python]>=0.24"],
     },
-    entry_points={"console_scripts": ["tf-nst=tf_nst.apps.main:main"]},
+    entry_points={"console_scripts": ["tf-nst=tf_nst.cli.main:main"]},
 )

@@ -63,7 +63,7 @@ def bad_inputs(d: Path):
         ("steps 0", ["--config.steps=0"], "positive integer"),
         ("steps -3", ["--config.steps=-3"], "positive integer"),
         ("config file", ["--config", str(d / "none.py")], "could not load --config"),
-        ("more memory than the machine has", ["--config=configs/gatys2016.py", "--config.image_size=4096"],
+        ("more memory than the machine has", ["--config=gatys2016", "--config.image_size=4096"],
          "try --config.image_size="),
     ]
 
@@ -97,7 +97,7 @@ def test_evaluate_bad_input_is_one_line(workdir, tmp_path):
 @pytest.mark.parametrize("preset", PRESETS)
 def test_every_preset_runs_3_steps_at_64px(preset, tmp_path):
     out = tmp_path / "sub" / "out.png"  # missing output folder is created
-    result = run_cli("stylize", f"--config=configs/{preset}.py", "--content", CONTENT, "--style", STYLE,
+    result = run_cli("stylize", f"--config={preset}", "--content", CONTENT, "--style", STYLE,
                      "--output", str(out), "--config.steps=3", "--config.image_size=64")
     assert result.returncode == 0, result.stderr[-2000:]
     assert Image.open(out).size[0] == 64 or Image.open(out).size[1] == 64
@@ -131,7 +131,8 @@ def test_the_main_job_writes_a_512px_result_that_meets_the_quality_bar(tmp_path)
     """`tf-nst stylize` with no arguments: the bundled example at the default's 512 px, both scales
     shown with their iterations and losses, and a result with Gram ratio <= 0.45 and luminance SSIM
     >= 0.38 (the time-to-quality bar; its time is measured by tools/time_to_quality.py)."""
-    from tf_nst import images, metrics
+    from tf_nst.media import images
+    from tf_nst.perceptual import metrics
     result = run_cli("stylize", cwd=tmp_path)
     assert result.returncode == 0, result.stderr[-2000:]
     assert "scale 1/2" in result.stdout and "scale 2/2" in result.stdout and "content" in result.stdout
@@ -145,7 +146,7 @@ def test_the_main_job_writes_a_512px_result_that_meets_the_quality_bar(tmp_path)
 def test_ctrl_c_saves_the_current_image(tmp_path):
     out = tmp_path / "out.png"
     process = subprocess.Popen(
-        [sys.executable, "-m", "tf_nst.apps.main", "stylize", "--output", str(out), "--config.steps=1000000",
+        [sys.executable, "-m", "tf_nst.cli.main", "stylize", "--output", str(out), "--config.steps=1000000",
          "--config.image_size=48", "--config.optimizer=adam"], cwd=tmp_path, stdout=subprocess.PIPE,
         stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": str(REPO)})
     deadline = time.time() + 120
@@ -173,7 +174,7 @@ def test_evaluate_prints_one_json_object(tmp_path):
 def test_gatys2016_reaches_the_quality_bar_at_256px(tmp_path):
     """The issue's acceptance run (precision auto: float32 without native bf16): Gram ratio <= 0.45, luminance SSIM >= 0.25."""
     content, style, out = str(DATA / "content" / "tubingen.jpg"), str(DATA / "styles" / "starry_night.jpg"), tmp_path / "o.png"
-    result = run_cli("stylize", "--config=configs/gatys2016.py", f"--content={content}", f"--style={style}",
+    result = run_cli("stylize", "--config=gatys2016", f"--content={content}", f"--style={style}",
                      f"--output={out}", "--config.image_size=256", "--config.steps=150",
                      timeout=900)
     assert result.returncode == 0, result.stderr[-2000:]

@@ -23,7 +23,7 @@ TINY = {"image_size": 64, "batch_size": 2, "width": 0.25, "log_every": 5, "check
 
 def tiny_config(**overrides):
     from tf_nst import config
-    cfg = config.load_config_file(str(REPO / "configs" / "johnson2016.py"))
+    cfg = config.load_config_file("johnson2016")
     for field, value in {**TINY, **overrides}.items():
         cfg[field] = value
     return cfg
@@ -46,8 +46,8 @@ def photos(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory, photos) -> Path:
     """A model folder after 10 training steps (for transfer and export checks)."""
-    from tf_nst import images
-    from tf_nst.training import train
+    from tf_nst.media import images
+    from tf_nst.training.trainer import train
     output = tmp_path_factory.mktemp("model")
     train(tiny_config(steps=10), photos, output, [images.load_image(STYLE)], verbose=False)
     return output
@@ -55,8 +55,8 @@ def trained(tmp_path_factory, photos) -> Path:
 
 @pytest.mark.slow
 def test_training_steps_lower_the_loss_and_skip_broken_files(tmp_path, photos):
-    from tf_nst import images
-    from tf_nst.training import train
+    from tf_nst.media import images
+    from tf_nst.training.trainer import train
     records = []
     result = train(tiny_config(steps=40, learning_rate=3e-3), photos, tmp_path, [images.load_image(STYLE)],
                    verbose=False, callback=lambda step, losses: records.append(losses["total"]))
@@ -69,8 +69,9 @@ def test_training_steps_lower_the_loss_and_skip_broken_files(tmp_path, photos):
 
 @pytest.mark.slow
 def test_rerunning_a_finished_run_restores_the_same_weights(tmp_path, photos):
-    from tf_nst import images, transform_net
-    from tf_nst.training import train
+    from tf_nst.media import images
+    from tf_nst.networks import transform_net
+    from tf_nst.training.trainer import train
     style = images.load_image(STYLE)
     train(tiny_config(steps=5), photos, tmp_path, [style], verbose=False)
     before, _ = transform_net.load_weights(tmp_path / "model.npz")
@@ -84,8 +85,8 @@ def test_rerunning_a_finished_run_restores_the_same_weights(tmp_path, photos):
 @pytest.mark.slow
 def test_kill_9_during_training_then_rerun_resumes(tmp_path, photos):
     output = tmp_path / "run"
-    command = [sys.executable, "-m", "tf_nst.apps.main", "train", f"--style={STYLE}", f"--data={photos}",
-               f"--output={output}", "--config=configs/johnson2016.py", *cli_overrides(steps=10_000)]
+    command = [sys.executable, "-m", "tf_nst.cli.main", "train", f"--style={STYLE}", f"--data={photos}",
+               f"--output={output}", "--config=johnson2016", *cli_overrides(steps=10_000)]
     process = subprocess.Popen(command, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                env={**os.environ, "PYTHONPATH": str(REPO)})
     try:
@@ -94,7 +95,7 @@ def test_kill_9_during_training_then_rerun_resumes(tmp_path, photos):
             time.sleep(0.5)
         assert process.poll() is None, "training exited before it was killed"
         second = run_cli("train", f"--style={STYLE}", f"--data={photos}", f"--output={output}",
-                         "--config=configs/johnson2016.py", *cli_overrides(steps=20))
+                         "--config=johnson2016", *cli_overrides(steps=20))
         assert second.returncode == 2 and "another tf-nst train is writing to" in second.stderr, second.stderr
     finally:
         process.send_signal(signal.SIGKILL)
@@ -104,7 +105,7 @@ def test_kill_9_during_training_then_rerun_resumes(tmp_path, photos):
     saved = max(int(path.stem.split("-")[1]) for path in (output / "checkpoints").glob("ckpt-*.index"))
     assert saved >= 10
     result = run_cli("train", f"--style={STYLE}", f"--data={photos}", f"--output={output}",
-                     "--config=configs/johnson2016.py", *cli_overrides(steps=saved + 5))
+                     "--config=johnson2016", *cli_overrides(steps=saved + 5))
     assert result.returncode == 0, result.stderr
     assert f"resuming from step {saved}" in result.stdout
     assert json.loads((output / "run.json").read_text())["steps"] == saved + 5
@@ -113,7 +114,7 @@ def test_kill_9_during_training_then_rerun_resumes(tmp_path, photos):
 @pytest.mark.slow
 def test_mirrored_strategy_on_two_logical_cpus(tmp_path, photos):
     result = run_cli("train", f"--style={STYLE}", f"--data={photos}", f"--output={tmp_path}",
-                     "--config=configs/johnson2016.py", "--logical_cpus=2",
+                     "--config=johnson2016", "--logical_cpus=2",
                      *cli_overrides(steps=5, strategy="mirrored"))
     assert result.returncode == 0, result.stderr
     assert "MirroredStrategy with 2 replica(s)" in result.stdout
@@ -121,8 +122,8 @@ def test_mirrored_strategy_on_two_logical_cpus(tmp_path, photos):
 
 
 def test_saved_model_gives_the_keras_pixels_in_a_fresh_process(tmp_path, trained):
-    from tf_nst.export import export_saved_model
-    from tf_nst.transfer import load_model
+    from tf_nst.serving.export import export_saved_model
+    from tf_nst.models.loading import load_model
     model = load_model(trained, "float32")
     image = np.asarray(Image.open(DATA / "content" / "golden_gate.jpg").convert("RGB").resize((150, 97)))
     expected = np.clip(np.round(model(image[None].astype(np.float32)).numpy()), 0, 255)
@@ -176,7 +177,7 @@ def test_transfer_refuses_bad_models_and_output_over_input(tmp_path, trained):
 
 def test_the_bundled_models_are_shipped_small_and_float16():
     """The whole bundled set (style networks and universal decoders) is at most 5 MB, float16."""
-    from tf_nst.model_files import BUNDLED_DIR, bundled_models
+    from tf_nst.networks.store import BUNDLED_DIR, bundled_models
     paths = [BUNDLED_DIR / f"{name}.npz" for name in bundled_models()]
     assert sum(path.stat().st_size for path in paths) <= 5_000_000
     for path in paths:

@@ -1,5 +1,4 @@
 """Feature extractors on the real ImageNet weights: names, preprocessing, truncation, precision, errors."""
-import os
 
 import keras
 import numpy as np
@@ -7,9 +6,10 @@ import pytest
 import tensorflow as tf
 
 from conftest import needs_bf16
-from tf_nst import features, weights
-from tf_nst.errors import UserError
-from tf_nst.images import resize_long_side
+from tf_nst.perceptual import backbones as features
+from tf_nst.core import weights
+from tf_nst.core.errors import UserError
+from tf_nst.media.images import resize_long_side
 
 
 def test_vgg19_aliases_resolve_to_keras_layers():

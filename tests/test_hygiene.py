@@ -8,16 +8,16 @@ import threading
 import numpy as np
 import pytest
 
-from conftest import DATA, REPO, bf16_can_run, run_cli
+from conftest import DATA, bf16_can_run, run_cli
 
 
 @pytest.mark.parametrize("command, config, kind", [
-    ("train", "gatys2016.py", "'optimization' config, for tf-nst stylize"),
-    ("stylize", "johnson2016.py", "'transform_training' config, for tf-nst train"),
-    ("stylize", "li2017_universal.py", "'decoder_training' config, for tf-nst train"),
+    ("train", "gatys2016", "'optimization' config, for tf-nst stylize"),
+    ("stylize", "johnson2016", "'transform_training' config, for tf-nst train"),
+    ("stylize", "li2017_universal", "'decoder_training' config, for tf-nst train"),
 ])
 def test_a_config_of_the_wrong_kind_is_one_line_naming_its_command(tmp_path, command, config, kind):
-    args = [f"--config={REPO / 'configs' / config}", f"--style={DATA / 'styles' / 'wave.jpg'}"]
+    args = [f"--config={config}", f"--style={DATA / 'styles' / 'wave.jpg'}"]
     args += ([f"--data={DATA / 'train'}", f"--output={tmp_path / 'model'}"] if command == "train" else
              [f"--content={DATA / 'content' / 'chicago.jpg'}", f"--output={tmp_path / 'out.png'}"])
     result = run_cli(command, *args)
@@ -39,10 +39,12 @@ def global_state() -> dict:
 
 def test_library_calls_leave_the_process_as_they_found_it(tmp_path):
     import tf_nst
-    from tf_nst import config, images
-    from tf_nst.stylize import stylize
-    from tf_nst.training import train
-    from tf_nst.transfer import TransferOptions, transfer_files
+    from tf_nst import config
+    from tf_nst.media import images
+    from tf_nst.optimization.stylize import stylize
+    from tf_nst.training.trainer import train
+    from tf_nst.transfer.options import TransferOptions
+    from tf_nst.transfer.pipeline import transfer_files
     before = global_state()
     photo = images.load_image(DATA / "content" / "chicago.jpg")
     style = images.load_image(DATA / "styles" / "wave.jpg")
@@ -63,8 +65,10 @@ def test_library_calls_leave_the_process_as_they_found_it(tmp_path):
 
 @pytest.mark.slow
 def test_training_is_reproducible_from_its_seed_without_global_seeds(tmp_path):
-    from tf_nst import config, images, model_files
-    from tf_nst.training import train
+    from tf_nst import config
+    from tf_nst.media import images
+    from tf_nst.networks import store as model_files
+    from tf_nst.training.trainer import train
     style = images.load_image(DATA / "styles" / "wave.jpg")
     cfg = config.training_config()
     cfg.update({"image_size": 32, "batch_size": 2, "width": 0.25, "steps": 2, "log_every": 1, "checkpoint_every": 2,
@@ -79,8 +83,9 @@ def test_training_is_reproducible_from_its_seed_without_global_seeds(tmp_path):
 
 
 def test_weights_folder_is_read_on_every_call_and_resolved_to_an_absolute_path(tmp_path, monkeypatch):
-    from tf_nst import features, weights
-    from tf_nst.errors import UserError
+    from tf_nst.perceptual import backbones as features
+    from tf_nst.core import weights
+    from tf_nst.core.errors import UserError
     real = os.environ["TF_NST_WEIGHTS_DIR"]
     assert os.path.isabs(real)  # the test session resolved the README's relative ../shared/models
     features.load_backbone("vgg16", "float32")
@@ -93,7 +98,7 @@ def test_weights_folder_is_read_on_every_call_and_resolved_to_an_absolute_path(t
 
 def test_auto_precision_follows_the_cpus_bf16_units_and_the_cli_says_which(tmp_path):
     from pathlib import Path
-    from tf_nst.features import resolve_precision
+    from tf_nst.perceptual.backbones import resolve_precision
     flags = Path("/proc/cpuinfo").read_text()
     native = ("avx512_bf16" in flags or "amx_bf16" in flags) and bf16_can_run()  # not capped below bf16
     expected = "mixed_bfloat16" if native else "float32"
@@ -107,7 +112,7 @@ def test_auto_precision_follows_the_cpus_bf16_units_and_the_cli_says_which(tmp_p
 def test_bf16_without_native_units_is_said_once_and_auto_picks_float32(monkeypatch, capsys):
     """Capped to AVX2 (as on most laptops), auto is float32 and an explicit bf16 request is honoured
     with one line on stderr saying it is emulated."""
-    from tf_nst import features
+    from tf_nst.perceptual import backbones as features
     monkeypatch.setenv("ONEDNN_MAX_CPU_ISA", "AVX2")
     monkeypatch.setattr(features, "_warned_emulated_bf16", False)
     assert features.resolve_precision("auto") == "float32"

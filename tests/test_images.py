@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from tf_nst import images
-from tf_nst.errors import UserError
+from tf_nst.media import images
+from tf_nst.core.errors import UserError
 
 RNG = np.random.default_rng(1)
 RGB = RNG.integers(0, 256, size=(20, 30, 3), dtype=np.uint8)
@@ -113,7 +113,7 @@ def test_luminance_combination_keeps_content_chroma_and_output_luma():
 def test_colour_histogram_matching_moves_mean_and_covariance():
     source = RNG.normal(100, 10, (64, 64, 3)).astype(np.float32)
     target = RNG.normal([150, 90, 60], [30, 5, 12], (64, 64, 3)).astype(np.float32)
-    matched = images.match_colour_histogram(source, target)
+    matched = images.match_color_histogram(source, target)
     np.testing.assert_allclose(matched.reshape(-1, 3).mean(0), target.reshape(-1, 3).mean(0), atol=1.0)
     np.testing.assert_allclose(np.cov(matched.reshape(-1, 3), rowvar=False),
                                np.cov(target.reshape(-1, 3), rowvar=False), rtol=0.1, atol=5)

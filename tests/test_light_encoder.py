@@ -4,15 +4,16 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from conftest import DATA, REPO
+from conftest import DATA
 
 
 def test_the_light_encoder_starts_as_vgg19_pruned_to_its_largest_filters(content_image):
     """Seeded, relu1_1 of the light encoder is VGG19's relu1_1 at the kept channels exactly (both see
     the same pixels), and each embedding puts the kept channels back in their places, zero elsewhere."""
     import tensorflow as tf
-    from tf_nst import features, light_encoder
-    from tf_nst.images import resize_long_side
+    from tf_nst.perceptual import backbones as features
+    from tf_nst.networks import light_encoder
+    from tf_nst.media.images import resize_long_side
     levels = light_encoder.LEVELS
     model = light_encoder.build_light_universal(levels, 0.25, 0.25)
     vgg = features.load_backbone("vgg19", "float32")
@@ -32,8 +33,8 @@ def test_the_light_encoder_starts_as_vgg19_pruned_to_its_largest_filters(content
 @pytest.mark.slow
 def test_training_the_light_encoder_lowers_its_distillation_and_reconstruction_losses(tmp_path):
     from tf_nst import config as config_lib
-    from tf_nst.training import train
-    cfg = config_lib.load_config_file(str(REPO / "configs" / "wang2020_light_universal.py"), image_size=64,
+    from tf_nst.training.trainer import train
+    cfg = config_lib.load_config_file("wang2020_light_universal", image_size=64,
                                       batch_size=2, steps=30, log_every=5, checkpoint_every=30, sample_every=30)
     records = []
     train(cfg, DATA / "train" / "kodak24", tmp_path, verbose=False, callback=lambda step, losses: records.append(losses))
@@ -45,8 +46,8 @@ def test_training_the_light_encoder_lowers_its_distillation_and_reconstruction_l
 
 def test_a_light_config_is_checked_before_training(tmp_path):
     from tf_nst import config as config_lib
-    from tf_nst.errors import UserError
-    cfg = config_lib.load_config_file(str(REPO / "configs" / "wang2020_light_universal.py"))
+    from tf_nst.core.errors import UserError
+    cfg = config_lib.load_config_file("wang2020_light_universal")
     cfg.levels = ("relu1_1", "relu5_1")
     with pytest.raises(UserError, match="ends at relu4_1"):
         config_lib.validate_training(cfg)

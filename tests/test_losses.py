@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from tf_nst import losses
+from tf_nst.perceptual import losses
 
 RNG = np.random.default_rng(0)
 

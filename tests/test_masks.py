@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import hashlib
-import os
 import shutil
 
 import numpy as np
@@ -10,8 +9,11 @@ import pytest
 import tensorflow as tf
 
 from conftest import DATA, SHARED, run_cli
-from tf_nst import images, losses, masks, segmentation
-from tf_nst.errors import UserError
+from tf_nst.media import images
+from tf_nst.perceptual import losses
+from tf_nst.segmentation import masks
+from tf_nst.segmentation import providers as segmentation
+from tf_nst.core.errors import UserError
 
 PEOPLE = sorted((DATA / "people" / "images").glob("*.jpg"))
 PHOTO = DATA / "people" / "images" / "000000000036.jpg"  # 481x640, one woman with an umbrella
@@ -168,17 +170,16 @@ def test_bad_mask_input_gives_one_line_errors(tmp_path, flags, message):
 def test_guided_grams_give_each_region_its_own_style(content_image):
     """One optimization, two styles: each half of the image ends up closer to its own style's Grams."""
     from tf_nst import config as config_lib
-    from tf_nst import metrics
-    from tf_nst.features import FeatureExtractor
-    from tf_nst.stylize import stylize
-    from conftest import REPO
+    from tf_nst.perceptual import metrics
+    from tf_nst.perceptual.backbones import FeatureExtractor
+    from tf_nst.optimization.stylize import stylize
 
     warm, cool = images.load_image(DATA / "styles" / "the_scream.jpg"), images.load_image(
         DATA / "styles" / "starry_night.jpg")
     content = images.resize(content_image, (128, 96))
     left = np.zeros((96, 128), np.float32)
     left[:, :64] = 1.0
-    config = config_lib.load_config_file(str(REPO / "configs" / "gatys2016.py"), image_size=128, steps=100,
+    config = config_lib.load_config_file("gatys2016", image_size=128, steps=100,
                                          optimizer="adam", learning_rate=0.03, init="content",
                                          precision="auto")
     image = stylize(content, [warm, cool], config, verbose=False, style_regions=[left, 1.0 - left]).image

@@ -7,9 +7,10 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from conftest import DATA, REPO, run_cli
+from conftest import DATA, run_cli
 from tf_nst import config as config_lib
-from tf_nst import images, mrf
+from tf_nst.media import images
+from tf_nst.perceptual import mrf
 
 
 def brute_force_nearest(features: np.ndarray, style: np.ndarray, size: int, stride: int = 1) -> np.ndarray:
@@ -42,7 +43,7 @@ def test_memory_bound_sets_the_chunk():
 
 @pytest.fixture(scope="module")
 def extractor():
-    from tf_nst.features import FeatureExtractor
+    from tf_nst.perceptual.backbones import FeatureExtractor
     return FeatureExtractor("vgg19", ["relu3_1", "relu4_1"])
 
 
@@ -88,13 +89,13 @@ def test_label_maps_from_colour_coded_annotations():
 
 
 def fused_config(**overrides):
-    return config_lib.load_config_file(str(REPO / "configs" / "zhao_global_local.py"), **{
+    return config_lib.load_config_file("zhao_global_local", **{
         "image_size": 64, "steps": 25, "scales": (1.0,), "precision": "float32", **overrides})
 
 
 @pytest.mark.slow
 def test_fused_run_lowers_both_the_gram_and_the_mrf_loss(content_image):
-    from tf_nst.stylize import stylize
+    from tf_nst.optimization.stylize import stylize
     style = images.load_image(DATA / "styles" / "composition_vii.jpg")
     content = images.resize_long_side(content_image, 96)
     # The preset's own weights (a2 = 1e-4); only the size and step count are the test's.
@@ -112,7 +113,7 @@ def test_fused_run_lowers_both_the_gram_and_the_mrf_loss(content_image):
 def test_multiresolution_lbfgs_keeps_each_scales_matches(content_image):
     """Three resolutions, matches refreshed every L-BFGS iteration (a stale match set from the
     previous scale once broke the third one)."""
-    from tf_nst.stylize import stylize
+    from tf_nst.optimization.stylize import stylize
     style = images.load_image(DATA / "styles" / "composition_vii.jpg")
     config = fused_config(image_size=128, steps=3, scales=(0.5, 0.75, 1.0), precision="auto")
     result = stylize(content_image, [style], config, verbose=False)
@@ -122,7 +123,7 @@ def test_multiresolution_lbfgs_keeps_each_scales_matches(content_image):
 
 def test_semantic_maps_through_the_cli(tmp_path):
     styles = DATA / "styles"
-    result = run_cli("stylize", "--config=configs/li_wand_mrf.py", f"--content={styles / 'doodle_monet_sem.png'}",
+    result = run_cli("stylize", "--config=li_wand_mrf", f"--content={styles / 'doodle_monet_sem.png'}",
                      f"--content_map={styles / 'doodle_monet_sem.png'}", f"--style={styles / 'doodle_monet.jpg'}",
                      f"--style_map={styles / 'doodle_monet_sem.png'}", f"--output={tmp_path / 'doodle.png'}",
                      "--config.image_size=64", "--config.steps=5", "--config.scales=(1.0,)",
@@ -131,7 +132,7 @@ def test_semantic_maps_through_the_cli(tmp_path):
     assert max(images.load_image(tmp_path / "doodle.png").shape[:2]) == 64
     history = json.loads((tmp_path / "doodle.json").read_text())["history"]
     assert history[-1]["mrf"] < history[0]["mrf"], (history[0], history[-1])  # the guided patch loss acts
-    half = run_cli("stylize", "--config=configs/li_wand_mrf.py", f"--content_map={styles / 'doodle_monet_sem.png'}",
+    half = run_cli("stylize", "--config=li_wand_mrf", f"--content_map={styles / 'doodle_monet_sem.png'}",
                    f"--output={tmp_path / 'x.png'}")
     assert half.returncode == 2 and "needs both --content_map and --style_map" in half.stderr
     gram_only = run_cli("stylize", f"--content_map={styles / 'doodle_monet_sem.png'}",

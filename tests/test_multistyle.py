@@ -6,7 +6,7 @@ import pytest
 
 
 def test_blend_weights_one_zero_equal_the_first_style_exactly_and_mixtures_differ():
-    from tf_nst import transform_net
+    from tf_nst.networks import transform_net
     model = transform_net.build_transform_net(0.25, 2, num_styles=3)
     rng = np.random.default_rng(0)
     for layer in model.layers:  # distinct per-style scales and shifts, as after training
@@ -25,7 +25,8 @@ def test_blend_weights_one_zero_equal_the_first_style_exactly_and_mixtures_diffe
 
 
 def test_a_multistyle_network_round_trips_through_its_weight_file(tmp_path):
-    from tf_nst import model_files, transform_net
+    from tf_nst.networks import store as model_files
+    from tf_nst.networks import transform_net
     model = transform_net.build_transform_net(0.25, 1, num_styles=2)
     model_files.save_weights(tmp_path / "m.npz", model, {"width": 0.25, "residual_blocks": 1, "styles": ["a", "b"]},
                              dtype="float32")
@@ -38,12 +39,13 @@ def test_a_multistyle_network_round_trips_through_its_weight_file(tmp_path):
 
 @pytest.mark.slow
 def test_training_three_styles_lowers_each_styles_loss(tmp_path):
-    from conftest import DATA, REPO
-    from tf_nst import config, images
-    from tf_nst.training import train
+    from conftest import DATA
+    from tf_nst import config
+    from tf_nst.media import images
+    from tf_nst.training.trainer import train
     names = ("wave", "the_scream", "udnie")
     styles = [images.load_image(DATA / "styles" / f"{name}.jpg") for name in names]
-    cfg = config.load_config_file(str(REPO / "configs" / "johnson2016.py"), image_size=64, batch_size=2, width=0.25,
+    cfg = config.load_config_file("johnson2016", image_size=64, batch_size=2, width=0.25,
                                   steps=60, learning_rate=3e-3, log_every=6, checkpoint_every=60, sample_every=60,
                                   precision="auto")
     records = []
@@ -59,12 +61,14 @@ def test_training_three_styles_lowers_each_styles_loss(tmp_path):
 def test_a_trained_multistyle_network_selects_blends_and_serves_its_styles(tmp_path):
     import subprocess
     import sys
-    from conftest import DATA, REPO, run_cli
-    from tf_nst import config, export, images
-    from tf_nst.training import train
-    from tf_nst.transfer import load_model
+    from conftest import DATA, run_cli
+    from tf_nst import config
+    from tf_nst.serving import export
+    from tf_nst.media import images
+    from tf_nst.training.trainer import train
+    from tf_nst.models.loading import load_model
     names = ("wave", "the_scream")
-    cfg = config.load_config_file(str(REPO / "configs" / "johnson2016.py"), image_size=64, batch_size=2, width=0.25,
+    cfg = config.load_config_file("johnson2016", image_size=64, batch_size=2, width=0.25,
                                   steps=4, log_every=2, checkpoint_every=4, sample_every=4)
     train(cfg, DATA / "train" / "bsds500_val", tmp_path / "m", [images.load_image(DATA / "styles" / f"{n}.jpg")
                                                                  for n in names], names, verbose=False)
@@ -97,11 +101,12 @@ def test_a_trained_multistyle_network_selects_blends_and_serves_its_styles(tmp_p
 
 @pytest.mark.slow
 def test_init_from_adds_a_style_and_leaves_the_trained_styles_outputs_unchanged(tmp_path):
-    from conftest import DATA, REPO, run_cli
-    from tf_nst import config, images
-    from tf_nst.training import train
-    from tf_nst.transfer import load_model
-    cfg = config.load_config_file(str(REPO / "configs" / "dumoulin2017_multistyle.py"), image_size=64, batch_size=2,
+    from conftest import DATA, run_cli
+    from tf_nst import config
+    from tf_nst.media import images
+    from tf_nst.training.trainer import train
+    from tf_nst.models.loading import load_model
+    cfg = config.load_config_file("dumoulin2017_multistyle", image_size=64, batch_size=2,
                                   width=0.25, residual_blocks=2, steps=4, log_every=2, checkpoint_every=4,
                                   sample_every=4)
     style = {name: images.load_image(DATA / "styles" / f"{name}.jpg") for name in ("wave", "the_scream", "udnie")}
@@ -120,7 +125,7 @@ def test_init_from_adds_a_style_and_leaves_the_trained_styles_outputs_unchanged(
     assert min(np.abs(new - before.select(n).transfer(photo)).mean() for n in ("wave", "the_scream")) > 0.5
     losses = [record["style/udnie"] for record in records]  # 10 logs of 2 steps each
     assert np.mean(losses[-3:]) < np.mean(losses[:3]), losses  # only its scales and shifts learn
-    clash = run_cli("train", f"--config={REPO / 'configs' / 'dumoulin2017_multistyle.py'}",
+    clash = run_cli("train", "--config=dumoulin2017_multistyle",
                     f"--init_from={tmp_path / 'two'}", f"--style={DATA / 'styles' / 'wave.jpg'}",
                     f"--data={DATA / 'train' / 'bsds500_val'}", f"--output={tmp_path / 'x'}")
     assert clash.returncode == 2 and "already has the style(s) wave" in clash.stderr, clash.stderr
@@ -129,15 +134,18 @@ def test_init_from_adds_a_style_and_leaves_the_trained_styles_outputs_unchanged(
 
 @pytest.mark.slow
 def test_finetune_from_starts_every_weight_from_a_trained_network(tmp_path):
-    from conftest import DATA, REPO, run_cli
-    from tf_nst import config, images, model_files, transform_net
-    from tf_nst.training import train
+    from conftest import DATA, run_cli
+    from tf_nst import config
+    from tf_nst.media import images
+    from tf_nst.networks import store as model_files
+    from tf_nst.networks import transform_net
+    from tf_nst.training.trainer import train
     source = transform_net.build_transform_net(0.25, 1, num_styles=2, reflect_border=True)
     rng = np.random.default_rng(0)  # far from any fresh initialization
     source.set_weights([w + rng.normal(0, 0.3, w.shape).astype(np.float32) for w in source.get_weights()])
     model_files.save_weights(tmp_path / "two.npz", source, {"width": 0.25, "residual_blocks": 1, "styles": ["a", "b"],
                                                             "reflect_border": True, "steps": 40}, dtype="float32")
-    cfg = config.load_config_file(str(REPO / "configs" / "dumoulin2017_multistyle.py"), image_size=64, batch_size=2,
+    cfg = config.load_config_file("dumoulin2017_multistyle", image_size=64, batch_size=2,
                                   width=0.5, residual_blocks=3, steps=1, learning_rate=1e-3, log_every=1,
                                   checkpoint_every=1, sample_every=1)
     styles = [images.load_image(DATA / "styles" / f"{name}.jpg") for name in ("wave", "udnie")]
@@ -149,11 +157,11 @@ def test_finetune_from_starts_every_weight_from_a_trained_network(tmp_path):
     assert metadata["steps"] == 41  # the source's steps and this run's
     steps = [np.abs(a - b).max() for a, b in zip(after, before)]  # one Adam step moves a weight by <= lr
     assert max(steps) <= 1e-3 * 1.01 + 2e-3 and np.mean([s > 1e-4 for s in steps]) > 0.5, steps
-    wrong = run_cli("train", f"--config={REPO / 'configs' / 'dumoulin2017_multistyle.py'}",
+    wrong = run_cli("train", "--config=dumoulin2017_multistyle",
                     f"--finetune_from={tmp_path / 'two.npz'}", f"--style={DATA / 'styles' / 'wave.jpg'}",
                     f"--data={DATA / 'train' / 'bsds500_val'}", f"--output={tmp_path / 'x'}")
     assert wrong.returncode == 2 and "has 2 style(s) (a, b)" in wrong.stderr, wrong.stderr
-    both = run_cli("train", f"--config={REPO / 'configs' / 'dumoulin2017_multistyle.py'}",
+    both = run_cli("train", "--config=dumoulin2017_multistyle",
                    f"--finetune_from={tmp_path / 'two.npz'}", f"--init_from={tmp_path / 'two.npz'}",
                    f"--style={DATA / 'styles' / 'wave.jpg'}", f"--data={DATA / 'train' / 'bsds500_val'}",
                    f"--output={tmp_path / 'x'}")
@@ -163,10 +171,12 @@ def test_finetune_from_starts_every_weight_from_a_trained_network(tmp_path):
 
 def test_per_style_factors_weight_and_scale_each_style_and_must_match_the_styles():
     import tensorflow as tf
-    from conftest import DATA, REPO
-    from tf_nst import config, images, losses
-    from tf_nst.errors import UserError
-    from tf_nst.training_tasks import make_task
+    from conftest import DATA
+    from tf_nst import config
+    from tf_nst.media import images
+    from tf_nst.perceptual import losses
+    from tf_nst.core.errors import UserError
+    from tf_nst.training.tasks import make_task
     rng = np.random.default_rng(0)
     styles = [{"a": tf.constant(rng.normal(size=(1, 6, 6, 4)), tf.float32)} for _ in range(2)]
     output = {"a": tf.constant(rng.normal(size=(1, 6, 6, 4)), tf.float32)}
@@ -177,12 +187,12 @@ def test_per_style_factors_weight_and_scale_each_style_and_must_match_the_styles
     np.testing.assert_allclose(float(weighted(output, tf.constant(1))), 0.25 * float(plain(output, tf.constant(1))),
                                rtol=1e-6)
     paintings = [images.load_image(DATA / "styles" / f"{name}.jpg") for name in ("wave", "udnie")]
-    cfg = config.load_config_file(str(REPO / "configs" / "dumoulin2017_multistyle.py"), style_weight_per_style=(1.0,))
+    cfg = config.load_config_file("dumoulin2017_multistyle", style_weight_per_style=(1.0,))
     with pytest.raises(UserError, match="1 factors for 2 --style"):
         make_task(cfg, paintings, ["wave", "udnie"], None)
     with pytest.raises(UserError, match="multi-style"):
         make_task(cfg, paintings[:1], ["wave"], None)
-    cfg = config.load_config_file(str(REPO / "configs" / "dumoulin2017_multistyle.py"), style_scale_per_style=(1.0, 0.5))
+    cfg = config.load_config_file("dumoulin2017_multistyle", style_scale_per_style=(1.0, 0.5))
     sizes = [max(style.shape[:2]) for style in make_task(cfg, paintings, ["wave", "udnie"], None).styles]
     assert sizes == [cfg.image_size, cfg.image_size // 2]
     with pytest.raises(UserError, match="style_scale_per_style has 2 factors for 3 --style"):
@@ -198,8 +208,9 @@ def bundled_scores():
     Each photo's and painting's VGG features are computed once (metrics.compare)."""
     from conftest import DATA
     import tf_nst
-    from tf_nst import images, metrics
-    from tf_nst.model_files import bundled_networks
+    from tf_nst.media import images
+    from tf_nst.perceptual import metrics
+    from tf_nst.networks.store import bundled_networks
     photos = {path.stem: images.resize_long_side(images.load_image(path), 512)
               for path in sorted((DATA / "content").iterdir())}
     photo_features = {name: metrics.vgg_features(photo) for name, photo in photos.items()}
@@ -218,7 +229,7 @@ def bundled_scores():
 
 def test_there_are_at_least_ten_bundled_styles_named_after_their_paintings():
     from conftest import DATA
-    from tf_nst.model_files import bundled_networks
+    from tf_nst.networks.store import bundled_networks
     assert len(bundled_networks()) >= 10
     assert all(list((DATA / "styles").glob(f"{name}.*")) for name in bundled_networks())
 
@@ -249,7 +260,9 @@ def test_every_bundled_style_meets_the_quality_bars_over_the_content_photos(bund
 def test_the_cli_lists_models_and_picks_a_bundled_style_by_name_or_index(tmp_path):
     from conftest import DATA, run_cli
     import tf_nst
-    from tf_nst import images, model_files, transform_net
+    from tf_nst.media import images
+    from tf_nst.networks import store as model_files
+    from tf_nst.networks import transform_net
     model_files.save_weights(tmp_path / "mine.npz", transform_net.build_transform_net(0.25, 1),
                              {"width": 0.25, "residual_blocks": 1, "style": "mine"})
     listed = run_cli("transfer", "--list_models", f"--models_dir={tmp_path}")
@@ -273,8 +286,8 @@ def test_the_cli_lists_models_and_picks_a_bundled_style_by_name_or_index(tmp_pat
 def test_shift_consistency_is_zero_for_a_pointwise_network_and_counts_strokes_that_do_not_move():
     import tensorflow as tf
     from tf_nst import config
-    from tf_nst.errors import UserError
-    from tf_nst.training_tasks import ShiftConsistency
+    from tf_nst.core.errors import UserError
+    from tf_nst.training.tasks import ShiftConsistency
     photos = tf.constant(np.random.default_rng(2).uniform(0, 255, (3, 40, 48, 3)), tf.float32)
     pattern = tf.constant(np.random.default_rng(3).normal(0, 20, (1, 40, 48, 3)), tf.float32)
     cfg = config.training_config()
@@ -298,7 +311,7 @@ def test_compound_motion_moves_input_and_output_alike_and_noise_counts():
     (0.5 s)^2, and strokes fixed to the frame are caught."""
     import tensorflow as tf
     from tf_nst import config
-    from tf_nst.training_tasks import ShiftConsistency
+    from tf_nst.training.tasks import ShiftConsistency
     photos = tf.constant(np.random.default_rng(4).uniform(40, 215, (4, 96, 96, 3)), tf.float32)
     pattern = tf.constant(np.random.default_rng(5).normal(0, 20, (1, 96, 96, 3)), tf.float32)
     cfg = config.training_config()
@@ -319,9 +332,11 @@ def test_compound_motion_moves_input_and_output_alike_and_noise_counts():
 
 def test_border_consistency_counts_a_frame_on_any_side():
     import tensorflow as tf
-    from tf_nst import config, images, metrics
-    from tf_nst.errors import UserError
-    from tf_nst.training_tasks import BorderConsistency
+    from tf_nst import config
+    from tf_nst.media import images
+    from tf_nst.perceptual import metrics
+    from tf_nst.core.errors import UserError
+    from tf_nst.training.tasks import BorderConsistency
     photos = np.random.default_rng(4).uniform(0, 255, (2, 40, 48, 3)).astype(np.float32)
     cfg = config.training_config()
     assert "border" not in BorderConsistency(cfg).add({"total": tf.constant(1.0)}, None, photos, photos)
@@ -349,7 +364,7 @@ def test_sides_off_a_multiple_of_4_are_resized_to_one_and_back_not_padded():
     """The network's edge is the output's edge: a 341-px side runs at 344 px and is resized back
     (bottom padding put the output's edge inside the network's, where the frame came back); sides
     that are multiples of 4 pass through bit for bit."""
-    from tf_nst.transform_net import ResizePixelsLike, ResizeToMultiple
+    from tf_nst.networks.transform_net import ResizePixelsLike, ResizeToMultiple
     image = np.random.default_rng(0).uniform(0, 255, (1, 341, 512, 3)).astype(np.float32)
     resized = ResizeToMultiple()(image)
     assert tuple(resized.shape) == (1, 344, 512, 3)
@@ -363,10 +378,10 @@ def test_sides_off_a_multiple_of_4_are_resized_to_one_and_back_not_padded():
 
 @pytest.mark.parametrize("dtype", ["float32", "bfloat16"])
 def test_padding_layers_give_numpys_reflection_and_nearest_upsampling_exactly(dtype):
-    """The networks' pads (tf_nst.padding) against numpy: ReflectionPad is np.pad(mode="reflect");
+    """The networks' pads (tf_nst.networks.padding) against numpy: ReflectionPad is np.pad(mode="reflect");
     NearestUpsampling(f, p) is every row and column repeated f times, then reflect-padded by p."""
     import tensorflow as tf
-    from tf_nst.padding import NearestUpsampling, ReflectionPad
+    from tf_nst.networks.padding import NearestUpsampling, ReflectionPad
     for shape in [(1, 5, 7, 3), (2, 6, 4, 2), (1, 9, 9, 1)]:
         values = np.random.default_rng(sum(shape)).normal(0, 50, shape).astype(np.float32)
         image = tf.cast(values, dtype)
@@ -387,8 +402,8 @@ def test_padding_layers_give_numpys_reflection_and_nearest_upsampling_exactly(dt
 def test_the_tflite_export_of_the_bundled_network_matches_it_and_refuses_sizes_off_multiples_of_4(tmp_path):
     from ai_edge_litert.interpreter import Interpreter
     from conftest import DATA, run_cli
-    from tf_nst import images
-    from tf_nst.transfer import load_model
+    from tf_nst.media import images
+    from tf_nst.models.loading import load_model
     result = run_cli("export", "--model=multistyle", f"--tflite={tmp_path / 'm.tflite'}", "--tflite_size=344,512")
     assert result.returncode == 0, result.stderr
     photo = images.resize_long_side(images.load_image(DATA / "content" / "golden_gate.jpg"), 512)[:344]

@@ -29,7 +29,7 @@ def test_quickstart_notebook(tmp_path):
 
 
 def test_global_local_mrf_notebook(tmp_path):
-    notebook = execute("global_local_mrf.ipynb", f"CONFIGS = {str(REPO / 'configs')!r}\nIMAGE_SIZE = 96\n"
+    notebook = execute("global_local_mrf.ipynb", "IMAGE_SIZE = 96\n"
                        "STEPS = 4\nPRECISION = 'auto'\nSCALES = (1.0,)", tmp_path)
     text = "".join(str(o.get("text", "")) for c in notebook.cells if c.cell_type == "code" for o in c.get("outputs", []))
     for label in ("global (Gram)", "local (MRF)", "fused", "a2=0.01", "a2=1e-06"):

@@ -4,20 +4,19 @@ import pytest
 import tensorflow as tf
 
 from tf_nst import config as config_lib
-from tf_nst import images
-from tf_nst.errors import UserError
-from tf_nst.optimize import OptimizerSettings, optimize_image
-from tf_nst.perceptual import build_perceptual_loss
-from tf_nst.stylize import stylize
-from conftest import REPO
+from tf_nst.media import images
+from tf_nst.core.errors import UserError
+from tf_nst.optimization.loop import OptimizerSettings, optimize_image
+from tf_nst.perceptual.combined import build_perceptual_loss
+from tf_nst.optimization.stylize import stylize
 
 
 def preset(name: str, **overrides):
-    """A configs/ preset, or "default" (tf-nst stylize's own config), with fields overridden."""
+    """A preset (tf_nst.config.presets), or "default" (tf-nst stylize's own config), with fields overridden."""
     if name == "default":
-        from tf_nst import default_config
+        from tf_nst.config.presets import default as default_config
         return config_lib.load_config_file(default_config.__file__, **overrides)
-    return config_lib.load_config_file(str(REPO / "configs" / f"{name}.py"), **overrides)
+    return config_lib.load_config_file(name, **overrides)
 
 
 @pytest.mark.parametrize("name", ["yu_chang_vgg16", "tf_tutorial_vgg19", "basheer_resnet50"])
@@ -79,7 +78,7 @@ def test_coarse_steps_and_steps_set_each_scales_iterations_and_scale_detail_star
 
 
 def test_coarse_scales_too_small_for_the_backbone_are_skipped_as_scales_to_run_plans(content_image, style_image):
-    from tf_nst.stylize import scales_to_run
+    from tf_nst.optimization.stylize import scales_to_run
     config = preset("gatys2016", image_size=64, init="content", scales=(0.25, 0.5, 1.0), coarse_steps=(3, 2),
                     steps=2, optimizer="adam")
     plan = scales_to_run(config, content_image.shape, [style_image.shape])
@@ -122,7 +121,7 @@ def test_non_finite_loss_stops_and_keeps_last_finite_image(optimizer):
 
 
 def test_noise_init_is_seeded(content_image, style_image):
-    from tf_nst.stylize import initial_image
+    from tf_nst.optimization.stylize import initial_image
     a = initial_image("noise", content_image, style_image, seed=3)
     assert np.array_equal(a, initial_image("noise", content_image, style_image, seed=3))
     assert not np.array_equal(a, initial_image("noise", content_image, style_image, seed=4))
@@ -135,7 +134,7 @@ SIZE_PAIRS = [("tubingen", "starry_night"), ("chicago", "the_scream"), ("golden_
 def test_the_default_lands_at_the_same_gram_ratio_at_128_and_256px():
     """Per-position losses: the same config gives the same balance at any size (each pair of the set
     within 0.1 Gram ratio), and the universal start is already stylized (far below the photo's own)."""
-    from tf_nst import metrics
+    from tf_nst.perceptual import metrics
     from conftest import DATA
     ratios = {}
     for content_name, style_name in SIZE_PAIRS:
@@ -168,7 +167,7 @@ def test_the_loss_plot_has_a_panel_per_term_even_where_a_scale_lacks_one(tmp_pat
     """The default's coarse scale is too small for its half-size style term: that term is in the
     history only from the full scale on, and the plot still draws every term (it raised KeyError)."""
     from PIL import Image
-    from tf_nst import reporting
+    from tf_nst.optimization import reporting
     config = preset("default", image_size=96, steps=2)
     history = stylize(images.resize_long_side(content_image, 96), [style_image], config, verbose=False).history
     assert "style_half" not in history[0] and "style_half" in history[-1]

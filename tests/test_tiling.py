@@ -1,4 +1,4 @@
-"""Tiled transfer of large images (tf_nst.tiling): equal to untiled output where the thumbnail is
+"""Tiled transfer of large images (tf_nst.media.tiling): equal to untiled output where the thumbnail is
 the image itself, no seams where it is not, bounded-memory I/O and clear errors."""
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ def _photo(width: int, height: int) -> np.ndarray:
 
 def _overlap_bands(length: int, tiling) -> np.ndarray:
     """Which of the length - 1 gradients along an axis cross a tile border (the overlap bands)."""
-    from tf_nst.tiling import axis_tiles
+    from tf_nst.media.tiling import axis_tiles
     tiles = axis_tiles(length, tiling)
     band = np.zeros(length - 1, bool)
     for (start, weights), (next_start, _) in zip(tiles, tiles[1:]):
@@ -37,8 +37,8 @@ def _seam_ratio(image: np.ndarray, rows: np.ndarray, columns: np.ndarray) -> flo
 
 
 def test_axis_tiles_cover_the_axis_with_weights_summing_to_one():
-    from tf_nst.tiling import Tiling, axis_tiles
-    from tf_nst.tiling import TILE_ALIGNMENT
+    from tf_nst.media.tiling import Tiling, axis_tiles
+    from tf_nst.media.tiling import TILE_ALIGNMENT
     for length in range(150, 12000, 61):
         for tile, overlap in [(512, 128), (1024, 128), (1024, 322), (300, 81), (384, 0), (110, 0)]:
             tiles = axis_tiles(length, Tiling(tile, overlap).check(109))
@@ -57,8 +57,8 @@ def test_axis_tiles_cover_the_axis_with_weights_summing_to_one():
 @pytest.fixture(scope="module")
 def bundled_models():
     """One style of each bundled network file (the styles of a multi-style network share it)."""
-    from tf_nst.model_files import one_style_per_bundled_network
-    from tf_nst.transfer import load_model
+    from tf_nst.networks.store import one_style_per_bundled_network
+    from tf_nst.models.loading import load_model
     return [load_model(name) for name in one_style_per_bundled_network()]
 
 
@@ -68,8 +68,9 @@ def test_tiled_equals_untiled_at_2048_for_every_bundled_model(bundled_models, wi
     """Up to a model's auto_tile_pixels the thumbnail is the image: tiles (at most 512 px: 6 x 6 of 456)
     must reproduce the untiled output (bar: mean |diff| <= 1.5 of 255 for each bundled model), also
     where the sides are not multiples of 4 (the network resizes such an image)."""
-    from tf_nst.tiling import Tiling
-    from tf_nst.transfer import TransferOptions, transfer_image
+    from tf_nst.media.tiling import Tiling
+    from tf_nst.transfer.options import TransferOptions
+    from tf_nst.transfer.pipeline import transfer_image
     photo = _photo(width, height)
     for model in bundled_models:
         whole = transfer_image(model, photo, TransferOptions(tile_size=0), out_dtype=np.uint8)
@@ -86,7 +87,8 @@ def test_no_seams_where_the_statistics_come_from_a_thumbnail(bundled_models):
     statistics: gradient energy in the overlap bands over that elsewhere is within 10 % of the same
     ratio in the untiled output (the photo's own edges may fall in the bands). Tiles normalized on
     their own and butted together (what the thumbnail and the blending avoid) fail the same bar."""
-    from tf_nst.transfer import TransferOptions, transfer_image
+    from tf_nst.transfer.options import TransferOptions
+    from tf_nst.transfer.pipeline import transfer_image
     photo = _photo(3072, 3072)
     model = bundled_models[0]
     whole = np.clip(np.rint(model.transfer(photo.astype(np.float32))), 0, 255)
@@ -102,9 +104,9 @@ def test_no_seams_where_the_statistics_come_from_a_thumbnail(bundled_models):
 def test_tiling_is_exact_for_multi_style_networks_with_their_own_statistics():
     """The fixed-statistics clone of a (random) multi-style network, given the image's own
     statistics, computes what the network computes (float32)."""
-    from tf_nst.features import dtype_policy
-    from tf_nst.tiling import ThumbnailNormalized
-    from tf_nst.transform_net import build_transform_net
+    from tf_nst.perceptual.backbones import dtype_policy
+    from tf_nst.networks.thumbnail_norms import ThumbnailNormalized
+    from tf_nst.networks.transform_net import build_transform_net
     with dtype_policy("float32"):
         network = build_transform_net(0.25, 2, num_styles=3)
     image = _photo(96, 80).astype(np.float32)[None]
@@ -116,8 +118,9 @@ def test_tiling_is_exact_for_multi_style_networks_with_their_own_statistics():
 
 def test_universal_tiled_equals_untiled_where_the_thumbnail_is_the_image():
     import tf_nst
-    from tf_nst import images
-    from tf_nst.transfer import TransferOptions, transfer_image
+    from tf_nst.media import images
+    from tf_nst.transfer.options import TransferOptions
+    from tf_nst.transfer.pipeline import transfer_image
     model = tf_nst.load_model("universal")
     style = images.load_image(images.BUNDLED_PAINTINGS["the_scream"])
     photo = _photo(800, 640)
@@ -171,8 +174,8 @@ def test_cli_bad_tiling_and_size_flags_give_one_line(tmp_path, flags, message):
 
 
 def test_max_pixels_can_be_raised_explicitly(tmp_path):
-    from tf_nst import images
-    from tf_nst.errors import UserError
+    from tf_nst.media import images
+    from tf_nst.core.errors import UserError
     source = tmp_path / "photo.png"
     Image.fromarray(_photo(500, 400)).save(source)
     with pytest.raises(UserError, match="limit 100,000 pixels"):

@@ -11,7 +11,7 @@ PHOTO = DATA / "content" / "golden_gate.jpg"
 
 @pytest.fixture(scope="module")
 def photo():
-    from tf_nst import images
+    from tf_nst.media import images
     return images.resize_long_side(images.load_image(PHOTO), 256)
 
 
@@ -22,7 +22,8 @@ def wave():
 
 
 def test_strength_mixes_the_stylized_image_with_the_photo(photo, wave):
-    from tf_nst.transfer import TransferOptions, transfer_image
+    from tf_nst.transfer.options import TransferOptions
+    from tf_nst.transfer.pipeline import transfer_image
     full = transfer_image(wave, photo)
     assert np.abs(full - photo).mean() > 20
     np.testing.assert_allclose(transfer_image(wave, photo, TransferOptions(strength=0.0)), photo, atol=1e-3)
@@ -31,8 +32,9 @@ def test_strength_mixes_the_stylized_image_with_the_photo(photo, wave):
 
 
 def test_preserve_color_keeps_the_photos_colours_and_the_stylized_brightness(photo, wave):
-    from tf_nst import images
-    from tf_nst.transfer import TransferOptions, transfer_image
+    from tf_nst.media import images
+    from tf_nst.transfer.options import TransferOptions
+    from tf_nst.transfer.pipeline import transfer_image
     full = transfer_image(wave, photo)
     kept = transfer_image(wave, photo, TransferOptions(preserve_color="luminance"))
     chroma = lambda x: (x @ images._RGB_TO_YIQ.T)[..., 1:]
@@ -41,7 +43,7 @@ def test_preserve_color_keeps_the_photos_colours_and_the_stylized_brightness(pho
 
 
 def test_max_size_and_strength_through_the_cli(tmp_path):
-    from tf_nst import images
+    from tf_nst.media import images
     out = tmp_path / "o.png"
     result = run_cli("transfer", "--model=wave", f"--input={PHOTO}", f"--output={out}", "--max_size=200",
                      "--strength=0.0")
@@ -52,7 +54,9 @@ def test_max_size_and_strength_through_the_cli(tmp_path):
 
 
 def test_contact_sheet_shows_every_model_and_painting(tmp_path):
-    from tf_nst import images, model_files, sheet
+    from tf_nst.media import images
+    from tf_nst.networks import store as model_files
+    from tf_nst.models import sheet
     out = tmp_path / "sheet.png"
     result = run_cli("sheet", f"--input={PHOTO}", f"--output={out}", "--tile=96", "--columns=4")
     assert result.returncode == 0, result.stderr

@@ -29,7 +29,7 @@ def relative_error(a, b) -> float:
 
 
 def test_whitening_gives_identity_covariance_and_colouring_the_styles_moments():
-    from tf_nst import feature_transforms as ft
+    from tf_nst.universal import transforms as ft
     content, style = random_features(0), random_features(1)
     white = ft.whiten(content)
     mean, covariance = moments(white)
@@ -43,7 +43,7 @@ def test_whitening_gives_identity_covariance_and_colouring_the_styles_moments():
 
 
 def test_one_pass_affine_transform_equals_whiten_then_colour_and_strength_mixes_linearly():
-    from tf_nst import feature_transforms as ft
+    from tf_nst.universal import transforms as ft
     content, stats = random_features(2), ft.style_stats(random_features(3))
     features = tf.reshape(content, [40, 100, 16])
     full = ft.transform(features, stats, 1.0, "wct")
@@ -58,7 +58,7 @@ def test_one_pass_affine_transform_equals_whiten_then_colour_and_strength_mixes_
 
 
 def test_blending_with_weights_one_zero_equals_the_single_style():
-    from tf_nst import feature_transforms as ft
+    from tf_nst.universal import transforms as ft
     a, b = ft.style_stats(random_features(4)), ft.style_stats(random_features(5))
     features = tf.reshape(random_features(6), [40, 100, 16])
     blended = ft.transform(features, ft.blend_stats([a, b], [1.0, 0.0]), 0.8, "wct")
@@ -68,7 +68,7 @@ def test_blending_with_weights_one_zero_equals_the_single_style():
 
 
 def test_region_transform_leaves_features_outside_the_region_unchanged():
-    from tf_nst import feature_transforms as ft
+    from tf_nst.universal import transforms as ft
     features = tf.reshape(random_features(7), [40, 100, 16])
     mask = np.zeros((40, 100), np.float32)
     mask[10:30, 20:70] = 1.0
@@ -90,10 +90,10 @@ def model():
 
 
 def test_strength_zero_returns_the_decoders_reconstruction_of_the_content(model):
-    from tf_nst import images
+    from tf_nst.media import images
     content = images.resize_long_side(images.load_image(CONTENT / "chicago.jpg"), 96)
     style = images.load_image(STYLES / "wave.jpg")
-    from tf_nst.universal import DEFAULT_PHOTO_MIX
+    from tf_nst.universal.model import DEFAULT_PHOTO_MIX
     out = model.transfer(content, [style], strength=0.0, style_size=128)
 
     def reconstruct(level, image):
@@ -112,8 +112,8 @@ def test_strength_zero_returns_the_decoders_reconstruction_of_the_content(model)
 def test_photos_a_few_pixels_wide_are_stylized_at_their_own_size(model):
     """Sides are padded to a multiple of 16 (and to 32 at least) by reflection; sides too short to
     reflect that far (it raised MirrorPad's error) repeat their last row or column for the rest."""
-    from tf_nst import images
-    from tf_nst.universal import _pad_bottom_right
+    from tf_nst.media import images
+    from tf_nst.universal.model import _pad_bottom_right
     style = images.load_image(STYLES / "wave.jpg")
     for shape in [(5, 7), (1, 40), (8, 8), (17, 3), (16, 16), (33, 31)]:
         photo = np.random.default_rng(sum(shape)).uniform(0, 255, (*shape, 3)).astype(np.float32)
@@ -129,7 +129,8 @@ def test_saved_model_matches_the_keras_path_in_a_fresh_process(model, tmp_path):
     import json
     import subprocess
     import sys
-    from tf_nst import export, images
+    from tf_nst.serving import export
+    from tf_nst.media import images
     content = images.resize(images.load_image(CONTENT / "stata.jpg"), (150, 97)).round()
     style = images.resize_long_side(images.load_image(STYLES / "udnie.jpg"), 200).round()
     expected = model(content[None], style[None], strength=0.7).numpy()[0]
@@ -176,8 +177,9 @@ def test_bad_universal_input_is_one_line_and_writes_nothing(tmp_path, args, mess
 
 
 def test_a_mask_restyles_only_its_region_or_gives_each_region_its_own_style(model):
-    from tf_nst import images
-    from tf_nst.transfer import TransferOptions, transfer_image
+    from tf_nst.media import images
+    from tf_nst.transfer.options import TransferOptions
+    from tf_nst.transfer.pipeline import transfer_image
     photo = images.resize_long_side(images.load_image(CONTENT / "golden_gate.jpg"), 128)
     mask = np.zeros(photo.shape[:2], np.float32)
     mask[:, : photo.shape[1] // 2] = 1.0
@@ -195,8 +197,8 @@ def test_each_bundled_decoder_reconstructs_photos_outside_the_training_folder(mo
     """All ten shared content photos (none is in the training folder) at 512 px: PSNR >= 24 dB for the
     relu1_1 and relu2_1 decoders, >= 18 dB for relu3_1; every level (relu4_1 included) >= 8 dB above
     an untrained decoder of the same shape (on the first three photos)."""
-    from tf_nst import images
-    from tf_nst.universal import reconstruction_quality
+    from tf_nst.media import images
+    from tf_nst.universal.quality import reconstruction_quality
     photos = [images.resize_long_side(images.load_image(path), 512) for path in sorted(CONTENT.iterdir())]
     trained, untrained = reconstruction_quality(model, photos), reconstruction_quality(model, photos[:3], untrained=True)
     bars = {"relu1_1": 24.0, "relu2_1": 24.0, "relu3_1": 18.0}

@@ -1,4 +1,4 @@
-"""Video transfer (tf_nst.video, tf_nst.temporal): flicker halved without washing the style out,
+"""Video transfer (tf_nst.video.clips, tf_nst.video.temporal): flicker halved without washing the style out,
 audio / frame count / rate kept, clear errors, nothing half-written."""
 from __future__ import annotations
 
@@ -19,7 +19,8 @@ CLIP = DATA / "video" / "bigbuckbunny.mp4"
 
 def test_synthetic_clip_flow_is_the_true_motion():
     """The known backward flow carries frame t-1 onto frame t; DIS finds about the same flow."""
-    from tf_nst import images, temporal
+    from tf_nst.media import images
+    from tf_nst.video import temporal
     photo = images.load_image(DATA / "content" / "stata.jpg")
     for motion, speed in (("pan", 4.0), ("zoom", 1.0), ("rotate", 2.0)):
         clip, flows = temporal.synthetic_clip(photo, 4, (320, 240), motion, speed)
@@ -52,8 +53,9 @@ def test_flow_halves_the_warping_error_and_keeps_the_style(tmp_path, model, clip
     """The set: the first 30 frames of bigbuckbunny at 640x360 and a synthetic pan over tubingen.
     Bars (the issue's): warping error <= 0.5x frame by frame; mean Gram ratio within 10 %."""
     import cv2
-    from tf_nst import images, temporal
-    from tf_nst.video import VideoSource, transfer_video
+    from tf_nst.media import images
+    from tf_nst.video import temporal
+    from tf_nst.video.clips import VideoSource, transfer_video
     style = images.load_image(DATA / "styles" / "starry_night.jpg")
     flows = None
     if clip_name == "pan":
@@ -94,7 +96,8 @@ def test_cli_keeps_audio_frame_count_rate_and_size(tmp_path):
 
 @pytest.mark.slow
 def test_odd_sized_frame_folder_keeps_its_size(tmp_path):
-    from tf_nst import images, temporal
+    from tf_nst.media import images
+    from tf_nst.video import temporal
     clip, _ = temporal.synthetic_clip(images.load_image(DATA / "content" / "stata.jpg"), 5, (161, 97))
     source = _frames_folder(tmp_path / "frames", clip)
     result = run_cli("transfer", "--model=wave", f"--input={source}", f"--output={tmp_path / 'o.mkv'}", "--fps=12")
@@ -131,7 +134,7 @@ def test_cli_bad_videos_give_one_line_and_write_nothing(tmp_path):
 @pytest.mark.slow
 def test_ctrl_c_leaves_no_output_and_says_how_far_it_got(tmp_path):
     output = tmp_path / "out.mp4"
-    process = subprocess.Popen([sys.executable, "-m", "tf_nst.apps.main", "transfer", "--model=starry_night",
+    process = subprocess.Popen([sys.executable, "-m", "tf_nst.cli.main", "transfer", "--model=starry_night",
                                 f"--input={CLIP}", f"--output={output}"], cwd=REPO, stderr=subprocess.PIPE,
                                text=True, env={**os.environ, "PYTHONPATH": str(REPO)})
     seen = ""

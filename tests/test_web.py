@@ -164,6 +164,7 @@ def test_optimization_updates_and_stops_in_a_real_browser(server, browser):
     assert max(current.shape[:2]) == 64
 
 
+@pytest.mark.slow  # the folder it checks is the one the browser tests above saw the page use
 def test_the_server_stops_on_ctrl_c_and_removes_its_files(server):
     _, process = server
     assert len(TEMP_FOLDERS) == 1 and Path(next(iter(TEMP_FOLDERS))).is_dir(), TEMP_FOLDERS
@@ -183,7 +184,7 @@ def test_bad_serve_flags_are_one_line_errors(tmp_path):
 
 def test_the_page_restyles_only_the_background_with_any_painting():
     """What the Fast tab does with the universal model and "background only (keep people)"."""
-    from tf_nst import images
+    from tf_nst.media import images
     from tf_nst.web.backend import PageBackend
     backend = PageBackend()
     photo = sorted((DATA / "people" / "images").iterdir())[0]

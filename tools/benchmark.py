@@ -21,7 +21,7 @@ python tools/benchmark.py --tables=optimization,fused,feedforward
                 1, 4, 16, 33 (8K UHD) and 64 megapixels with a bundled model: wall time, time per
                 megapixel and peak resident memory of the process, tiled and (where it fits)
                 untiled, and the mean |tiled - untiled| (of 255)
-  video:        frames per second of tf_nst.video.transfer_video (decode, stylize in batches of 4,
+  video:        frames per second of tf_nst.video.clips.transfer_video (decode, stylize in batches of 4,
                 stabilize, encode H.264 with the audio copied) on bigbuckbunny at 1280x720 and
                 a 640x360 copy, with a bundled model, --temporal=none and =flow
 Prints Markdown tables; run it on an otherwise idle machine.
@@ -62,10 +62,10 @@ PRESET = {"vgg16": "yu_chang_vgg16", "vgg19": "gatys2016", "resnet50": "basheer_
 def optimization_ms(preset: str, size: int, precision: str, iterations: int, **overrides) -> float:
     import numpy as np
     from tf_nst import config as config_lib
-    from tf_nst.optimize import OptimizerSettings, optimize_image
-    from tf_nst.perceptual import build_perceptual_loss
+    from tf_nst.optimization.loop import OptimizerSettings, optimize_image
+    from tf_nst.perceptual.combined import build_perceptual_loss
 
-    config = config_lib.load_config_file(str(toolkit.REPO / "configs" / f"{preset}.py"), precision=precision,
+    config = config_lib.load_config_file(preset, precision=precision,
                                          **overrides)
     rng = np.random.default_rng(0)
     content = rng.uniform(0, 255, (size, size, 3)).astype(np.float32)
@@ -89,9 +89,10 @@ def median_ms(step, repeats: int, warm_up: int = 3) -> float:
 
 def feedforward_ms(model: str, size: int, precision: str, repeats: int) -> float:
     import numpy as np
-    from tf_nst.features import dtype_policy
-    from tf_nst.transfer import StyleModel, load_model
-    from tf_nst.transform_net import build_transform_net
+    from tf_nst.perceptual.backbones import dtype_policy
+    from tf_nst.transfer.fast_model import StyleModel
+    from tf_nst.models.loading import load_model
+    from tf_nst.networks.transform_net import build_transform_net
 
     if model.startswith("width="):
         with dtype_policy(precision):
@@ -107,8 +108,12 @@ def local_ms(model: str, size: int, spec: str, repeats: int) -> dict[str, float]
     """Median ms of the network alone, the mask alone and the whole local path, interleaved in one process."""
     import concurrent.futures
 
-    from tf_nst import images, masks
-    from tf_nst.transfer import TransferOptions, load_model, transfer_batch
+    from tf_nst.media import images
+
+    from tf_nst.segmentation import masks
+    from tf_nst.transfer.options import TransferOptions
+    from tf_nst.models.loading import load_model
+    from tf_nst.transfer.pipeline import transfer_batch
 
     styled = load_model(model)
     photo = images.resize(images.load_image(toolkit.REPO.parent / "shared" / "data" / "people" / "images" /
@@ -146,8 +151,9 @@ def universal_ms(size: int, repeats: int) -> dict[str, float]:
     """Median ms per image (style encoded every time) of each transform and of the reference, interleaved."""
     import numpy as np
     import tf_nst
-    from tf_nst import images
-    from tf_nst.transfer import TransferOptions, transfer_image
+    from tf_nst.media import images
+    from tf_nst.transfer.options import TransferOptions
+    from tf_nst.transfer.pipeline import transfer_image
 
     model = tf_nst.load_model("universal")
     style = images.load_image(images.BUNDLED_PAINTINGS["the_scream"])
@@ -169,8 +175,9 @@ def universal_once_ms(size: int) -> float:
     """One default universal transfer at ``size`` (after a warm-up at 64 px), for its process's peak memory."""
     import numpy as np
     import tf_nst
-    from tf_nst import images
-    from tf_nst.transfer import TransferOptions, transfer_image
+    from tf_nst.media import images
+    from tf_nst.transfer.options import TransferOptions
+    from tf_nst.transfer.pipeline import transfer_image
     model = tf_nst.load_model("universal")
     options = TransferOptions(styles=[images.load_image(images.BUNDLED_PAINTINGS["the_scream"])])
     transfer_image(model, np.full((64, 64, 3), 128.0, np.float32), options)
@@ -196,8 +203,8 @@ def video_fps(path: str, temporal: str, model: str) -> float:
     """Frames per second of one transfer_video run (model loaded and warmed up first)."""
     import tempfile
     import tf_nst
-    from tf_nst.temporal import TemporalOptions
-    from tf_nst.video import transfer_video
+    from tf_nst.video.temporal import TemporalOptions
+    from tf_nst.video.clips import transfer_video
     network = tf_nst.load_model(model)
     with tempfile.TemporaryDirectory() as folder:
         transfer_video(network, path, f"{folder}/warm.mp4", temporal=TemporalOptions(temporal), fps=25)
@@ -264,7 +271,7 @@ def feedforward_table(f) -> None:
     sizes = list(map(int, f.feedforward_sizes))
     print("| method | precision | " + " | ".join(f"{s}x{s} ms" for s in sizes) + " |")
     print("|---|---|" + "---|" * len(sizes))
-    from tf_nst.model_files import one_style_per_bundled_network
+    from tf_nst.networks.store import one_style_per_bundled_network
     models = [(f"bundled {name}", name) for name in f.models or one_style_per_bundled_network()]
     models += [(f"transform net, width {w}", f"width={w}") for w in f.widths]
     for label, model in models:  # side by side in this one process
@@ -293,9 +300,9 @@ def multistyle_ms(size: int, precision: str, repeats: int) -> dict[str, float]:
     the multi-style network (reflect-padded) at one style and at a blend of two, and at one style on
     sides 1 px short of the size (the network resizes them to multiples of 4 and back)."""
     import numpy as np
-    from tf_nst.features import dtype_policy
-    from tf_nst.transfer import StyleModel
-    from tf_nst.transform_net import build_transform_net
+    from tf_nst.perceptual.backbones import dtype_policy
+    from tf_nst.transfer.fast_model import StyleModel
+    from tf_nst.networks.transform_net import build_transform_net
 
     with dtype_policy(precision):
         zero, reflect = (build_transform_net(0.25, reflect_border=r) for r in (False, True))
@@ -344,7 +351,7 @@ def universal_table(f) -> None:
 
 def tf_nst_process(arguments: list[str]) -> dict:
     """`tf-nst ARGUMENTS` in a fresh process: wall seconds and peak resident MB."""
-    command = [sys.executable, "-m", "tf_nst.apps.main", *arguments]
+    command = [sys.executable, "-m", "tf_nst.cli.main", *arguments]
     start = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"})
@@ -385,17 +392,20 @@ def large_table(f) -> None:
 
 
 def memory_table(f) -> None:
-    """Peak resident MB of `tf-nst stylize` per output size, beside tf_nst.memory's estimate."""
+    """Peak resident MB of `tf-nst stylize` per output size, beside tf_nst.optimization.memory's estimate."""
     import tempfile
-    from tf_nst import config as config_lib, default_config, images, memory
+    from tf_nst import config as config_lib
+    from tf_nst.config.presets import default as default_config
+    from tf_nst.media import images
+    from tf_nst.optimization import memory
     content, style = toolkit.SHARED_DATA / "content" / "tubingen.jpg", toolkit.SHARED_DATA / "styles" / "starry_night.jpg"
     height, width = images.load_image(content).shape[:2]
     print("| config | size | megapixels | peak MB | estimate MB | seconds (2 full-size iterations) |")
     print("|---|---|---|---|---|---|")
     with tempfile.TemporaryDirectory() as folder:
         for name in f.memory_configs:
-            preset = [] if name == "default" else [f"--config=configs/{name}.py"]
-            config = config_lib.load_config_file(str(toolkit.REPO / "configs" / f"{name}.py")) if preset \
+            preset = [] if name == "default" else [f"--config={name}"]
+            config = config_lib.load_config_file(name) if preset \
                 else default_config.get_config()
             for size in map(int, f.memory_sizes):
                 run = tf_nst_process(["stylize", *preset, f"--content={content}", f"--style={style}",
@@ -411,7 +421,7 @@ def main(_):
     if f.measure:
         run_measurement(json.loads(f.measure), f.iterations)
         return
-    from tf_nst.cpu import describe_cpu, native_bf16
+    from tf_nst.core.cpu import describe_cpu, native_bf16
     print(f"machine: {describe_cpu()}\n")
     if f.precisions is None:
         f.precisions = ["float32", "mixed_bfloat16"] if native_bf16() else ["float32"]

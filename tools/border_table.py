@@ -2,7 +2,7 @@
 
 python tools/border_table.py --folders=../shared/data/train/bsds500_val,../shared/data/train/coco128 [--models=...]
   Every photo in each folder (recursively) is resized to --size long side and stylized by every
-  style of each model; tf_nst.metrics.border_step (outer 4 px vs the next 4 px, of 255) of the
+  style of each model; tf_nst.perceptual.metrics.border_step (outer 4 px vs the next 4 px, of 255) of the
   output is grouped by the photo's own step (<= 2, 2-3, > 3): per model, the pairs over 3 and the
   mean step in each group, and the worst pairs. A photo whose own edge is a line brighter or
   darker than the rows inside it keeps some of it when stylized; the first group shows the frame
@@ -31,8 +31,8 @@ def _group(own_step: float) -> int:
 
 
 def _photos() -> dict[str, np.ndarray]:
-    from tf_nst import images
-    from tf_nst.training import scan_image_folder
+    from tf_nst.media import images
+    from tf_nst.training.trainer import scan_image_folder
     photos = {}
     for folder in FLAGS.folders:
         for path in scan_image_folder(folder)[0]:
@@ -41,8 +41,8 @@ def _photos() -> dict[str, np.ndarray]:
 
 
 def main(_):
-    from tf_nst import metrics
-    from tf_nst.transfer import load_model
+    from tf_nst.perceptual import metrics
+    from tf_nst.models.loading import load_model
 
     photos = _photos()
     own = {name: metrics.border_step(photo) for name, photo in photos.items()}

@@ -3,10 +3,10 @@
 python tools/bundled_table.py [--photos=tubingen.jpg,/any/photo.jpg] [--size=512] [--models=wave,models/abc]
   Each photo (default: every photo in ../shared/data/content; a bare name is looked up there) is
   resized to --size long side, stylized by each bundled style and measured as `tf-nst evaluate`
-  does (tf_nst.metrics, each photo's and painting's features computed once) against the photo and
+  does (tf_nst.perceptual.metrics, each photo's and painting's features computed once) against the photo and
   the style's painting (../shared/data/styles/STYLE.*): Gram ratio to the photo's own / luminance
   SSIM per photo; then per style the mean, the worst of each, the photos that miss a bar (Gram
-  ratio <= 0.6, SSIM >= 0.3) and the largest border step (tf_nst.metrics.border_step: outer 4 px
+  ratio <= 0.6, SSIM >= 0.3) and the largest border step (tf_nst.perceptual.metrics.border_step: outer 4 px
   vs the next 4 px, of 255); after the table, the style x photo pairs whose border step is over 3
   and the median and mean step over all pairs.
 """
@@ -32,7 +32,8 @@ def _photo_path(name: str) -> Path:
 
 def _row(model, photos: dict, photo_features: dict) -> tuple[str, dict[str, float]]:
     """One table row: ``model`` (its current style) on every photo; and the border step per photo."""
-    from tf_nst import images, metrics
+    from tf_nst.media import images
+    from tf_nst.perceptual import metrics
     painting = images.load_image(next((toolkit.SHARED_DATA / "styles").glob(f"{model.name}.*")))
     painting_features = metrics.vgg_features(images.resize_long_side(painting, FLAGS.size))
     pairs, borders, misses = [], [], []
@@ -52,9 +53,10 @@ def _row(model, photos: dict, photo_features: dict) -> tuple[str, dict[str, floa
 
 
 def main(_):
-    from tf_nst import images, metrics
-    from tf_nst.model_files import bundled_networks
-    from tf_nst.transfer import load_model
+    from tf_nst.media import images
+    from tf_nst.perceptual import metrics
+    from tf_nst.networks.store import bundled_networks
+    from tf_nst.models.loading import load_model
 
     photos = {Path(name).stem: images.resize_long_side(images.load_image(_photo_path(name)), FLAGS.size)
               for name in FLAGS.photos}

@@ -15,8 +15,8 @@ FLAGS = flags.FLAGS
 
 def main(argv) -> None:
     import tf_nst
-    from tf_nst import images
-    from tf_nst.universal import reconstruction_quality
+    from tf_nst.media import images
+    from tf_nst.universal.quality import reconstruction_quality
     model = tf_nst.load_model(FLAGS.model, "float32")
     photos = [images.resize_long_side(images.load_image(p), FLAGS.size)
               for p in sorted((toolkit.SHARED_DATA / "content").iterdir())]

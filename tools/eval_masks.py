@@ -22,7 +22,8 @@ FLAGS = flags.FLAGS
 
 def rows():
     """(label, function image -> boolean person mask) for each provider setting."""
-    from tf_nst import masks, segmentation
+    from tf_nst.segmentation import masks
+    from tf_nst.segmentation import providers as segmentation
     raw = segmentation.DeepLabV3(tiles=1, flip=False)
     person = segmentation.VOC_CLASSES.index("person")
 
@@ -42,7 +43,8 @@ def rows():
 
 def main(_):
     from pathlib import Path
-    from tf_nst import images, masks
+    from tf_nst.media import images
+    from tf_nst.segmentation import masks
 
     folder = Path(FLAGS.people)
     photos = sorted(p for p in (folder / "images").iterdir() if (folder / "masks" / f"{p.stem}.png").is_file())

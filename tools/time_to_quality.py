@@ -22,7 +22,7 @@ import toolkit
 
 flags.DEFINE_list("sizes", ["512", "1024"], "Output long sides, px.")
 flags.DEFINE_list("configs", ["default", "tf_tutorial_vgg19", "gatys2016"],
-                  "default (tf-nst stylize's own), or a configs/ preset name[:argument].")
+                  "default (tf-nst stylize's own), or a preset name[:argument].")
 flags.DEFINE_list("pairs", ["tubingen:starry_night", "chicago:the_scream", "golden_gate:wave", "stata:udnie"],
                   "content:style names from ../shared/data/content and styles (any extension), or paths.")
 flags.DEFINE_multi_string("set", [], "FIELD=VALUE config overrides for every config (Python literals).")
@@ -36,11 +36,11 @@ FLAGS = flags.FLAGS
 def load_config(name: str, size: int):
     from tf_nst import config as config_lib
     if name == "default":
-        from tf_nst import default_config
+        from tf_nst.config.presets import default as default_config
         config = default_config.get_config()
     else:
         preset, _, argument = name.partition(":")
-        config = config_lib.load_config_file(str(toolkit.REPO / "configs" / f"{preset}.py"), argument or None)
+        config = config_lib.load_config_file(preset, argument or None)
     import ast
     for assignment in FLAGS.set:
         field, _, value = assignment.partition("=")
@@ -63,8 +63,8 @@ def find(folder: str, stem: str):
 
 def time_to_quality(config, content: np.ndarray, style: np.ndarray) -> tuple[float | None, list]:
     """(seconds to the bar or None, [(seconds, gram ratio, ssim)] at each check)."""
-    from tf_nst import metrics
-    from tf_nst.stylize import stylize
+    from tf_nst.perceptual import metrics
+    from tf_nst.optimization.stylize import stylize
     last_scale_start = sum(config.coarse_steps)
     state = {"excluded": 0.0, "reached": None, "curve": []}
     start = time.perf_counter()
@@ -89,8 +89,8 @@ def time_to_quality(config, content: np.ndarray, style: np.ndarray) -> tuple[flo
 
 
 def main(_):
-    from tf_nst import images
-    from tf_nst.stylize import stylize
+    from tf_nst.media import images
+    from tf_nst.optimization.stylize import stylize
     warm = np.full((32, 32, 3), 128.0, np.float32)
     rows, curves = [], {}
     for name in FLAGS.configs:

@@ -22,17 +22,17 @@ FLAGS = flags.FLAGS
 def preset(name: str, argument: str | None = None, **overrides):
     from tf_nst import config as config_lib
     return config_lib.validate(config_lib.load_config_file(
-        str(REPO / "configs" / f"{name}.py"), argument,
+        name, argument,
         **{"image_size": FLAGS.size, "precision": FLAGS.precision, **overrides}))
 
 
 def inputs():
-    from tf_nst import images
+    from tf_nst.media import images
     return images.load_image(FLAGS.content, "content"), images.load_image(FLAGS.style, "style")
 
 
 def run(config, content, style):
-    from tf_nst.stylize import stylize
+    from tf_nst.optimization.stylize import stylize
     return stylize(content, [style], config, verbose=False)
 
 
@@ -44,7 +44,7 @@ def figure_path(default: str) -> str:
 
 def evaluated_title(label: str, image, content, style) -> str:
     """``label`` plus the tf-nst evaluate numbers of ``image``; also printed as one line."""
-    from tf_nst import metrics
+    from tf_nst.perceptual import metrics
     numbers = metrics.evaluate(image, content, style)
     text = f"Gram ratio {numbers['gram_ratio_to_content']:.2f}, SSIM {numbers['ssim_luminance']:.2f}"
     print(f"{label}: gram_ratio={numbers['gram_ratio_to_content']:.3f} ssim={numbers['ssim_luminance']:.3f}",
@@ -72,5 +72,5 @@ def save_panels(panels, columns: int, default_path: str, cell_size: tuple[float,
 
 
 def resize_for_panel(image):
-    from tf_nst import images
+    from tf_nst.media import images
     return images.resize_long_side(image, FLAGS.size)

@@ -45,12 +45,14 @@ def split(name: str) -> tuple[list, list]:
 
 
 def main(_):
-    from tf_nst import images, metrics
-    from tf_nst.transfer import TransferOptions, load_model
-    from tf_nst.universal import DEFAULT_LEVELS
+    from tf_nst.media import images
+    from tf_nst.perceptual import metrics
+    from tf_nst.transfer.options import TransferOptions
+    from tf_nst.models.loading import load_model
+    from tf_nst.universal.model import DEFAULT_LEVELS
     photos, paintings = split(FLAGS.split)
     if not paintings:
-        from tf_nst.images import BUNDLED_PAINTINGS
+        from tf_nst.media.images import BUNDLED_PAINTINGS
         paintings = list(BUNDLED_PAINTINGS.values())
     model = load_model(FLAGS.model)
     options = TransferOptions(strength=FLAGS.strength, transform=FLAGS.transform,

@@ -15,7 +15,7 @@ def main(_):
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    from tf_nst.stylize import stylize
+    from tf_nst.optimization.stylize import stylize
 
     content, style = toolkit.inputs()
     marks = sorted(int(i) for i in flags.FLAGS.iterations)

@@ -6,7 +6,7 @@ python tools/video_metrics.py --input=clip.mp4 --output=stylized.mp4 --style=pai
     input frames; gram_ratio: `tf-nst evaluate`'s Gram ratio to the photo's own, averaged over
     --samples evenly spaced frames. Clips or folders of numbered frames; prints one JSON object.
 python tools/video_metrics.py --compare --input=clip.mp4 --model=starry_night --style=...
-  stylizes the clip with --temporal=none and =flow (tf_nst.video.transfer_video) and prints both.
+  stylizes the clip with --temporal=none and =flow (tf_nst.video.clips.transfer_video) and prints both.
 """
 from __future__ import annotations
 
@@ -26,21 +26,21 @@ FLAGS = flags.FLAGS
 
 
 def frames(path: str) -> list:
-    from tf_nst.video import VideoSource
+    from tf_nst.video.clips import VideoSource
     return list(VideoSource(path).frames())
 
 
 def main(_):
-    from tf_nst import images
-    from tf_nst.temporal import measure
+    from tf_nst.media import images
+    from tf_nst.video.temporal import measure
     style = images.load_image(FLAGS.style, "style")
     inputs = frames(FLAGS.input)
     if not FLAGS.compare:
         print(json.dumps(measure(inputs, frames(FLAGS.output), style, FLAGS.samples)))
         return
     import tf_nst
-    from tf_nst.temporal import TemporalOptions
-    from tf_nst.video import transfer_video
+    from tf_nst.video.temporal import TemporalOptions
+    from tf_nst.video.clips import transfer_video
     model = tf_nst.load_model(FLAGS.model)
     results = {}
     with tempfile.TemporaryDirectory() as folder:

@@ -1,4 +1,4 @@
-"""The web page (``tf-nst serve``, ``python -m tf_nst.web``): every fast mode and the optimization
+"""The web page (``tf-nst serve``): every fast mode and the optimization
 presets in the browser, on Gradio, over the library's public API (:mod:`tf_nst.web.backend`).
 
 Works offline: no share link, no analytics, no fonts or scripts from a CDN; uploads and results
@@ -58,7 +58,7 @@ def start_server(log: IO | None = None, timeout: float = 180.0) -> tuple[subproc
         port = probe.getsockname()[1]
     package_root = str(Path(__file__).resolve().parents[2])
     path = os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))
-    process = subprocess.Popen([sys.executable, "-m", "tf_nst.apps.main", "serve", f"--port={port}"],
+    process = subprocess.Popen([sys.executable, "-m", "tf_nst.cli.main", "serve", f"--port={port}"],
                                stdout=log or subprocess.DEVNULL, stderr=subprocess.STDOUT,
                                env={**os.environ, "PYTHONPATH": path})
     url, deadline = f"http://127.0.0.1:{port}/", time.monotonic() + timeout

@@ -1,6 +1,6 @@
 """What the web page does, without the page: the fast and the optimize modes as plain functions
-over the library's public API (:func:`tf_nst.load_model`, :func:`tf_nst.transfer.transfer_image`,
-:func:`tf_nst.stylize.stylize`, :func:`tf_nst.masks.make_mask`). Gradio-free, so it is tested and
+over the library's public API (:func:`tf_nst.load_model`, :func:`tf_nst.transfer.pipeline.transfer_image`,
+:func:`tf_nst.optimization.stylize.stylize`, :func:`tf_nst.segmentation.masks.make_mask`). Gradio-free, so it is tested and
 benchmarked directly; :mod:`tf_nst.web.page` wires it to widgets.
 """
 from __future__ import annotations
@@ -15,15 +15,19 @@ from typing import Iterator
 
 import numpy as np
 
-from tf_nst import images, masks, model_files
-from tf_nst.errors import UserError
+from tf_nst.media import images
+
+from tf_nst.segmentation import masks
+
+from tf_nst.networks import store as model_files
+from tf_nst.config.presets import PRESETS_DIR
+from tf_nst.core.errors import UserError
 from tf_nst.web.worker import OptimizationWorker
 
 #: The region choices of the fast tab: label -> (mask region, or None for the whole photo).
 REGIONS = {"whole photo": None, "people only": "foreground", "background only (keep people)": "background"}
-COLOURS = {"painting's colours": "none", "photo's colours": "luminance"}
+COLORS = {"painting's colours": "none", "photo's colours": "luminance"}
 PAINTINGS_KEPT = 8  # encoded paintings kept in memory
-REPO_CONFIGS = Path(__file__).resolve().parents[2] / "configs"
 
 
 @dataclasses.dataclass
@@ -32,7 +36,7 @@ class PageSettings:
 
     models_dir: str | None = None  # trained models (tf-nst train folders, .npz files) listed beside the bundled
     weights_dir: str | None = None  # VGG / segmentation weights (default $TF_NST_WEIGHTS_DIR)
-    configs_dir: str | None = None  # optimization presets (*.py); default: the repository's configs/
+    configs_dir: str | None = None  # optimization presets (*.py); default: the package's presets
     max_pixels: int = 40_000_000  # larger uploads are refused before decoding (decompression bombs)
     max_upload_mb: int = 50  # larger uploads are refused by the server
     max_size: int = 2048  # longest output side, fast modes
@@ -91,7 +95,7 @@ class PageBackend:
             raise UserError(f"unknown model {name!r}")
         with self._models_lock:
             if name not in self._models:
-                from tf_nst.transfer import load_model
+                from tf_nst.models.loading import load_model
                 self._models[name] = load_model(name, weights_dir=self.settings.weights_dir,
                                                 models_dir=self.settings.models_dir)
             return self._models[name]
@@ -110,14 +114,15 @@ class PageBackend:
                  size: int = 512) -> tuple[np.ndarray, np.ndarray | None]:
         """Fast mode: (result uint8, mask preview uint8 or None) for an uploaded photo (and painting,
         for the universal model); the result's long side is at most ``size``."""
-        from tf_nst.transfer import TransferOptions, transfer_image
+        from tf_nst.transfer.options import TransferOptions
+        from tf_nst.transfer.pipeline import transfer_image
         if not 16 <= size <= self.settings.max_size:
             raise UserError(f"output size must be 16..{self.settings.max_size} px, got {size}")
         photo = load_upload(photo_path, "photo", self.settings.max_pixels)
         if max(photo.shape[:2]) > size:
             photo = np.clip(np.rint(images.resize_long_side(photo.astype(np.float32), size)), 0, 255).astype(np.uint8)
         model = self.model(model_name)
-        options = TransferOptions(strength=strength, preserve_color=COLOURS.get(colours, colours))
+        options = TransferOptions(strength=strength, preserve_color=COLORS.get(colours, colours))
         if model_name == model_files.UNIVERSAL:
             options.styles = [self._encoded_painting(model, painting_path, options.style_size)]
         mask = self.mask(photo, region)
@@ -146,11 +151,12 @@ class PageBackend:
     # -- optimize ---------------------------------------------------------------------------
     def presets(self) -> dict[str, Path]:
         """Optimization presets by name: "default" (`tf-nst stylize`'s own), then the
-        ``kind="optimization"`` files of the configs folder."""
-        folder = Path(self.settings.configs_dir) if self.settings.configs_dir else REPO_CONFIGS
-        from tf_nst import config as config_lib, default_config
+        ``kind="optimization"`` presets (or files of ``configs_dir``)."""
+        folder = Path(self.settings.configs_dir) if self.settings.configs_dir else PRESETS_DIR
+        from tf_nst import config as config_lib
+        from tf_nst.config.presets import default as default_config
         found = {"default": Path(default_config.__file__)}
-        for path in sorted(folder.glob("*.py")) if folder.is_dir() else []:
+        for path in sorted(folder.glob("[!_]*.py")) if folder.is_dir() else []:
             try:
                 if config_lib.load_config_file(str(path)).kind == "optimization":
                     found[path.stem] = path
@@ -174,7 +180,7 @@ class PageBackend:
         config.image_size = int(size)
         config.steps = int(steps)
         config.style_weight = config.style_weight * style_weight_scale
-        config.preserve_color = COLOURS.get(colours, colours)
+        config.preserve_color = COLORS.get(colours, colours)
         return config_lib.validate(config)
 
     def optimize(self, session: str, photo_path: str | None, painting_path: str | None, preset: str,
@@ -188,7 +194,7 @@ class PageBackend:
         photo = load_upload(photo_path, "photo", self.settings.max_pixels).astype(np.float32)
         painting = load_upload(painting_path, "painting", self.settings.max_pixels).astype(np.float32)
         stop = self._stops[session] = threading.Event()
-        from tf_nst.stylize import scales_to_run
+        from tf_nst.optimization.stylize import scales_to_run
         total = sum(steps for _, _, steps in scales_to_run(config, photo.shape, [painting.shape]))
         steps_seen, losses, shown = [], [], 0.0
         try:

@@ -15,9 +15,13 @@ import gradio as gr
 import numpy as np
 import pandas as pd
 
-from tf_nst import default_config, images, model_files
-from tf_nst.errors import UserError
-from tf_nst.web.backend import COLOURS, REGIONS, PageBackend, load_upload
+from tf_nst.config.presets import default as default_config
+
+from tf_nst.media import images
+
+from tf_nst.networks import store as model_files
+from tf_nst.core.errors import UserError
+from tf_nst.web.backend import COLORS, REGIONS, PageBackend, load_upload
 
 EXAMPLES = model_files.BUNDLED_DIR.parent / "assets"
 PREVIEW_SIZE = 1024  # long side of the upload previews sent back to the browser
@@ -86,7 +90,7 @@ def _fast_tab(backend: PageBackend, preview) -> None:
                                 info="a bundled or trained network, or universal: any painting")
             painting, painting_row = _upload("Painting", "fast_painting", preview, default == model_files.UNIVERSAL)
             strength = gr.Slider(0.0, 1.0, 1.0, step=0.05, label="Strength", elem_id="fast_strength")
-            colours = gr.Radio(list(COLOURS), value=next(iter(COLOURS)), label="Colours")
+            colours = gr.Radio(list(COLORS), value=next(iter(COLORS)), label="Colours")
             region = gr.Radio(list(REGIONS), value=next(iter(REGIONS)), label="Stylize",
                               info="people are found with DeepLabV3")
             size = gr.Slider(64, backend.settings.max_size, 512, step=16, label="Output long side (px)",
@@ -116,7 +120,7 @@ def _optimize_tab(backend: PageBackend, preview) -> None:
             steps = gr.Slider(1, backend.settings.max_steps, default.steps, step=1, label="Iterations (at full size)",
                               elem_id="opt_steps")
             style_weight = gr.Slider(0.1, 10.0, 1.0, step=0.1, label="Style weight × (the preset's)")
-            colours = gr.Radio(list(COLOURS), value=next(iter(COLOURS)), label="Colours")
+            colours = gr.Radio(list(COLORS), value=next(iter(COLORS)), label="Colours")
             with gr.Row():
                 start = gr.Button("Optimize", variant="primary", elem_id="opt_run")
                 stop = gr.Button("Stop (keep the current image)", variant="stop", elem_id="opt_stop")
@@ -126,10 +130,10 @@ def _optimize_tab(backend: PageBackend, preview) -> None:
             curve = gr.LinePlot(x="step", y="log10 loss", label="Loss", elem_id="opt_curve")
 
     @_on_page
-    def optimize(photo_path, painting_path, preset_name, size_px, iterations, weight, colour_choice,
+    def optimize(photo_path, painting_path, preset_name, size_px, iterations, weight, color_choice,
                  request: gr.Request):
         for update in backend.optimize(request.session_hash, photo_path, painting_path, preset_name, int(size_px),
-                                       int(iterations), float(weight), colour_choice):
+                                       int(iterations), float(weight), color_choice):
             losses = pd.DataFrame({"step": update.steps, "log10 loss": np.log10(np.maximum(update.losses, 1e-30))})
             yield update.image, update.status, losses
 

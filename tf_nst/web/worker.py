@@ -29,15 +29,15 @@ def _start_child(nice: int, updates, stop) -> None:
 def _stylize_in_child(photo: np.ndarray, painting: np.ndarray, config, weights_dir: str | None) -> str | None:
     """Runs in the child: stylize, putting (step, uint8 image, total loss) after each step and
     ("done", image, stop reason) at the end."""
-    from tf_nst import tiling
-    from tf_nst.stylize import stylize
+    from tf_nst.media import images
+    from tf_nst.optimization.stylize import stylize
 
     def on_step(step: int, image: np.ndarray, record: dict) -> None:
-        _updates.put((step, tiling.convert(image, np.uint8), float(record["total"])))
+        _updates.put((step, images.convert(image, np.uint8), float(record["total"])))
 
     result = stylize(photo, [painting], config, weights_dir=weights_dir, callback=on_step, verbose=False,
                      should_stop=_stop.is_set)
-    _updates.put(("done", tiling.convert(result.image, np.uint8), result.stop_reason))
+    _updates.put(("done", images.convert(result.image, np.uint8), result.stop_reason))
     return result.stop_reason
 
 

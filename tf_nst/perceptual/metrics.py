@@ -1,0 +1,107 @@
+"""Config-independent quality numbers for a stylized image (what ``tf-nst evaluate`` prints).
+
+* Gram distance: VGG19 relu1_1..relu5_1, per-position Gram F^T F/(H W), relative
+  Frobenius error ||G(x) - G(s)|| / ||G(s)|| per layer, and their mean.
+* Content distance: relative L2 error of VGG19 relu4_2 features to the content.
+* SSIM of BT.601 luminance to the content.
+
+The image is measured at its own size (long side capped at ``max_size``); the content is
+resized to the image's size and the style to the image's long side.
+"""
+from __future__ import annotations
+
+import numpy as np
+import tensorflow as tf
+
+from tf_nst.media import images as images_lib
+from tf_nst.core.errors import UserError
+from tf_nst.perceptual.backbones import FeatureExtractor
+from tf_nst.perceptual.losses import gram_matrix
+
+STYLE_LAYERS = ("relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1")
+CONTENT_LAYER = "relu4_2"
+#: Width in px of the outer frame and of the band inside it that :func:`border_step` compares.
+BORDER_WIDTH = 4
+#: The smallest side :func:`evaluate` measures: relu5_1 (16x pooled) then spans 2 features, and
+#: SSIM's 11 px window fits.
+MIN_EVALUATE_SIDE = 32
+
+
+def _extractor(weights_dir: str | None) -> FeatureExtractor:
+    return FeatureExtractor("vgg19", STYLE_LAYERS + (CONTENT_LAYER,), "float32", weights_dir)
+
+
+def _distances(features: dict, style_features: dict) -> dict[str, float]:
+    distances = {}
+    for layer in STYLE_LAYERS:
+        target = gram_matrix(style_features[layer])
+        distances[layer] = float(tf.norm(gram_matrix(features[layer]) - target) / tf.norm(target))
+    return distances
+
+
+def gram_distances(extractor: FeatureExtractor, image: np.ndarray, style: np.ndarray) -> dict[str, float]:
+    """Relative Gram error of ``image`` to ``style`` per layer of :data:`STYLE_LAYERS`."""
+    return _distances(extractor(tf.constant(image[None])), extractor(tf.constant(style[None])))
+
+
+def luminance_ssim(image: np.ndarray, reference: np.ndarray) -> float:
+    """SSIM of the two images' luminance (0..255 RGB in): structure kept, colours aside."""
+    y_image = images_lib.luminance(image)[None, ..., None]
+    y_reference = images_lib.luminance(reference)[None, ..., None]
+    return float(tf.image.ssim(tf.constant(y_image), tf.constant(y_reference), max_val=255.0)[0])
+
+
+def vgg_features(image: np.ndarray, weights_dir: str | None = None) -> dict[str, tf.Tensor]:
+    """The VGG19 features :func:`compare` reads, of one float32 0..255 image."""
+    return _extractor(weights_dir)(tf.constant(image[None]))
+
+
+def compare(image: np.ndarray, content: np.ndarray, features: dict, content_features: dict,
+            style_features: dict) -> dict:
+    """All numbers for ``image`` from its features and those of its ``content`` (same size) and style
+    (resized to the image's long side): what :func:`evaluate` prints, without recomputing features
+    that many images share."""
+    height, width = image.shape[:2]
+    if content.shape[:2] != (height, width):
+        raise ValueError(f"content is {content.shape[:2]}, the image {(height, width)}")
+    per_layer = _distances(features, style_features)
+    content_per_layer = _distances(content_features, style_features)
+    image_content, content_content = features[CONTENT_LAYER], content_features[CONTENT_LAYER]
+    gram_mean = float(np.mean(list(per_layer.values())))
+    content_gram_mean = float(np.mean(list(content_per_layer.values())))
+    return {
+        "size": [width, height],
+        "gram_distance": gram_mean,
+        "gram_distance_per_layer": per_layer,
+        "content_gram_distance": content_gram_mean,
+        "gram_ratio_to_content": gram_mean / content_gram_mean,
+        "content_distance": float(tf.norm(image_content - content_content) / tf.norm(content_content)),
+        "ssim_luminance": luminance_ssim(image, content),
+    }
+
+
+def evaluate(image: np.ndarray, content: np.ndarray, style: np.ndarray, max_size: int = 512,
+             weights_dir: str | None = None) -> dict:
+    """All numbers for ``image`` against its ``content`` and ``style`` (float32 0..255 arrays)."""
+    if max(image.shape[:2]) > max_size:
+        image = images_lib.resize_long_side(image, max_size)
+    height, width = image.shape[:2]
+    content = images_lib.resize(content, (width, height))
+    style = images_lib.resize_long_side(style, max(height, width))
+    for name, array in (("image", image), ("style", style)):
+        if min(array.shape[:2]) < MIN_EVALUATE_SIDE:
+            raise UserError(f"the {name} is {array.shape[1]}x{array.shape[0]} px as measured; evaluating needs "
+                            f"at least {MIN_EVALUATE_SIDE} px on each side")
+    extractor = _extractor(weights_dir)  # built once; compiled, traced once per distinct shape
+    features_of = tf.function(lambda batch: extractor(batch), reduce_retracing=True)
+    features, content_features, style_features = (features_of(tf.constant(x[None])) for x in (image, content, style))
+    return compare(image, content, features, content_features, style_features)
+
+
+def border_step(image: np.ndarray, width: int = BORDER_WIDTH) -> float:
+    """|mean luminance of the outer ``width`` px frame - that of the next ``width`` px| (0..255):
+    the dark (or light) frame that zero padding inside a network draws along the border."""
+    luma = images_lib.luminance(np.asarray(image, np.float32))
+    rows, columns = np.arange(luma.shape[0]), np.arange(luma.shape[1])
+    inset = np.minimum(np.minimum(rows, rows[::-1])[:, None], np.minimum(columns, columns[::-1])[None, :])
+    return float(abs(luma[inset < width].mean() - luma[(inset >= width) & (inset < 2 * width)].mean()))

@@ -1,0 +1,2 @@
+"""Masks for local style transfer: providers (DeepLabV3, selfie segmenter, files) and mask post-
+processing and compositing."""

@@ -1,0 +1,1 @@
+"""Export for serving: TF Serving SavedModels with their signatures, and TFLite."""

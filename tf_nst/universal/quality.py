@@ -1,0 +1,30 @@
+"""How well the universal decoders reconstruct photos: their training objective, measured on photos of your choice."""
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+import tensorflow as tf
+
+from tf_nst.networks import decoders
+from tf_nst.perceptual import metrics
+from tf_nst.universal.model import STRIDES, UniversalModel
+
+
+def reconstruction_quality(model: UniversalModel, photos: Sequence[np.ndarray],
+                           untrained: bool = False) -> dict[str, tuple[float, float]]:
+    """Mean (PSNR dB, luminance SSIM) per level of decoding each photo's own features (the decoders'
+    training objective, on photos of your choice); ``untrained``: a freshly initialised decoder instead."""
+    results = {}
+    for level in model.levels:
+        decoder = decoders.build_decoder(level, model.metadata["width"]) if untrained else model.decoders[level]
+        scores = []
+        for photo in photos:
+            stride = STRIDES[level]
+            photo = photo[: photo.shape[0] // stride * stride, : photo.shape[1] // stride * stride]
+            features = model.encoders[level](tf.constant(photo[None]))[level]
+            image = np.clip(tf.cast(decoder(features), tf.float32).numpy()[0], 0, 255)
+            mse = float(np.mean((image - photo) ** 2))
+            scores.append((10 * np.log10(255.0**2 / max(mse, 1e-10)), metrics.luminance_ssim(image, photo)))
+        results[level] = tuple(float(v) for v in np.mean(scores, 0))
+    return results
