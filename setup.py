@@ -22,16 +22,18 @@ setup(
         "ml-collections",
         "tensorboard",
         "tensorflow-hub",
+        "tensorflow-serving-api",  # the warm-up requests every SavedModel export writes (its protos)
         "ai-edge-litert",
         "opencv-python-headless",  # 16-bit PNG/TIFF output; optical flow for video
         "av",  # video decoding / encoding (FFmpeg in the wheel)
     ],
     extras_require={
         "web": ["gradio>=5"],  # tf-nst serve
+        "beam": ["apache-beam>=2.78,<3"],  # tf-nst batch (with TensorFlow 2.21 it resolves to protobuf < 7)
         "docs": ["mkdocs-material>=9", "mkdocstrings[python]>=0.24"],  # mkdocs build / serve
         # the browser tests also need Debian's chromium and chromium-driver (the README's test line installs them)
         "test": ["pytest", "pytest-timeout", "nbclient", "nbformat", "ipykernel", "gradio>=5", "selenium>=4.10",
-                 "mkdocs-material>=9", "mkdocstrings[python]>=0.24"],
+                 "mkdocs-material>=9", "mkdocstrings[python]>=0.24", "apache-beam>=2.78,<3"],
     },
     entry_points={"console_scripts": ["tf-nst=tf_nst.cli.main:main"]},
 )

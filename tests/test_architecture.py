@@ -12,7 +12,7 @@ pytestmark = pytest.mark.no_weights  # reads source and plain Python only
 PACKAGE = Path(__file__).resolve().parent.parent / "tf_nst"
 #: The floors, lowest first: a module may import from its own floor and the floors below it.
 FLOORS = ("core", "config", "media", "perceptual", "segmentation", "networks", "transfer", "universal", "models",
-          "optimization", "video", "training", "serving", "web", "cli")
+          "optimization", "video", "training", "serving", "pipelines", "web", "cli")
 MAX_LINES = 400
 
 

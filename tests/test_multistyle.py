@@ -213,15 +213,16 @@ def bundled_scores():
     from tf_nst.networks.store import bundled_networks
     photos = {path.stem: images.resize_long_side(images.load_image(path), 512)
               for path in sorted((DATA / "content").iterdir())}
-    photo_features = {name: metrics.vgg_features(photo) for name, photo in photos.items()}
+    features = metrics.QualityFeatures()  # one VGG19, compiled, for all 210 images
+    photo_features = {name: features(photo) for name, photo in photos.items()}
     scores = {}
     for style in bundled_networks():
         model = tf_nst.load_model(style)
         painting = images.resize_long_side(images.load_image(next((DATA / "styles").glob(f"{style}.*"))), 512)
-        painting_features = metrics.vgg_features(painting)
+        painting_features = features(painting)
         for name, photo in photos.items():
             output = model.transfer(photo)
-            report = metrics.compare(output, photo, metrics.vgg_features(output), photo_features[name],
+            report = metrics.compare(output, photo, features(output), photo_features[name],
                                      painting_features)
             scores[style, name] = report, metrics.border_step(output)
     return scores

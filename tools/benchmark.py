@@ -24,6 +24,9 @@ python tools/benchmark.py --tables=optimization,fused,feedforward
   video:        frames per second of tf_nst.video.clips.transfer_video (decode, stylize in batches of 4,
                 stabilize, encode H.264 with the audio copied) on bigbuckbunny at 1280x720 and
                 a 640x360 copy, with a bundled model, --temporal=none and =flow
+  batch:        `tf-nst batch` (Apache Beam, in-process FnApiRunner) next to `tf-nst transfer` on the
+                same folder of photos (--batch_photos at --batch_size px long side, a bundled model),
+                end to end in fresh processes, alternating, median wall seconds and their ratio
 Prints Markdown tables; run it on an otherwise idle machine.
 """
 import json
@@ -55,6 +58,9 @@ flags.DEFINE_list("large_sizes", ["1333x750", "2667x1500", "5333x3000", "7680x43
 flags.DEFINE_integer("untiled_max_mp", 40, "Largest size (megapixels) also run untiled in the large table.")
 flags.DEFINE_list("memory_sizes", ["512", "1024", "2048"], "Output long sides for the stylize memory table.")
 flags.DEFINE_list("memory_configs", ["default", "gatys2016"], "Presets of the memory table ('default': no --config).")
+flags.DEFINE_integer("batch_photos", 40, "Photos of the batch table (copies of the shared content photos).")
+flags.DEFINE_integer("batch_size", 512, "Long side of the batch table's photos.")
+flags.DEFINE_integer("batch_repeats", 3, "Alternating runs of each command in the batch table.")
 flags.DEFINE_string("measure", None, "Internal: one measurement in this process, as JSON.")
 PRESET = {"vgg16": "yu_chang_vgg16", "vgg19": "gatys2016", "resnet50": "basheer_resnet50"}
 
@@ -416,6 +422,31 @@ def memory_table(f) -> None:
                       f"| {run['seconds']:.0f} |", flush=True)
 
 
+def batch_table(f) -> None:
+    """Beam pipeline throughput against the folder loop, same photos, same model, side by side."""
+    import statistics
+    import tempfile
+    from pathlib import Path
+    from tf_nst.media import images
+    work = Path(tempfile.mkdtemp(prefix="tf_nst_batch_bench_"))
+    sources = sorted((toolkit.REPO.parent / "shared" / "data" / "content").glob("*.jpg"))
+    for index in range(f.batch_photos):
+        photo = images.resize_long_side(images.load_image(sources[index % len(sources)]), f.batch_size)
+        images.save_image(work / "in" / f"{index:03d}.jpg", photo)
+    runs = {"transfer": [], "batch": []}
+    for repeat in range(f.batch_repeats):
+        for name in runs:
+            out = work / f"{name}{repeat}"
+            arguments = (["transfer", f"--input={work / 'in'}", f"--output={out}"] if name == "transfer" else
+                         ["batch", f"--input={work / 'in'}/*", f"--output={out}", "--runner=FnApiRunner"])
+            runs[name].append(tf_nst_process(arguments + [f"--model={f.model}"])["seconds"])
+    medians = {name: statistics.median(values) for name, values in runs.items()}
+    print(f"{f.batch_photos} photos at {f.batch_size} px, --model={f.model}, {f.batch_repeats} alternating runs each")
+    print("| command | median wall s | photos/s | ratio |\n|---|---|---|---|")
+    for name, seconds in medians.items():
+        print(f"| tf-nst {name} | {seconds:.1f} | {f.batch_photos / seconds:.2f} | {seconds / medians['transfer']:.2f} |")
+
+
 def main(_):
     f = flags.FLAGS
     if f.measure:
@@ -426,7 +457,8 @@ def main(_):
     if f.precisions is None:
         f.precisions = ["float32", "mixed_bfloat16"] if native_bf16() else ["float32"]
     tables = {"optimization": optimization_table, "fused": fused_table, "feedforward": feedforward_table,
-              "local": local_table, "universal": universal_table, "multistyle": multistyle_table, "large": large_table, "video": video_table, "memory": memory_table}
+              "local": local_table, "universal": universal_table, "multistyle": multistyle_table, "large": large_table, "video": video_table, "memory": memory_table,
+              "batch": batch_table}
     for name in f.tables:
         print(f"\n{name}:\n")
         tables[name](f)

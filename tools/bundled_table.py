@@ -30,16 +30,16 @@ def _photo_path(name: str) -> Path:
     return Path(name) if Path(name).is_file() else toolkit.SHARED_DATA / "content" / name
 
 
-def _row(model, photos: dict, photo_features: dict) -> tuple[str, dict[str, float]]:
+def _row(model, photos: dict, photo_features: dict, features) -> tuple[str, dict[str, float]]:
     """One table row: ``model`` (its current style) on every photo; and the border step per photo."""
     from tf_nst.media import images
     from tf_nst.perceptual import metrics
     painting = images.load_image(next((toolkit.SHARED_DATA / "styles").glob(f"{model.name}.*")))
-    painting_features = metrics.vgg_features(images.resize_long_side(painting, FLAGS.size))
+    painting_features = features(images.resize_long_side(painting, FLAGS.size))
     pairs, borders, misses = [], [], []
     for photo_name, photo in photos.items():
         output = model.transfer(photo)
-        report = metrics.compare(output, photo, metrics.vgg_features(output), photo_features[photo_name],
+        report = metrics.compare(output, photo, features(output), photo_features[photo_name],
                                  painting_features)
         pairs.append((report["gram_ratio_to_content"], report["ssim_luminance"]))
         borders.append(metrics.border_step(output))
@@ -60,7 +60,8 @@ def main(_):
 
     photos = {Path(name).stem: images.resize_long_side(images.load_image(_photo_path(name)), FLAGS.size)
               for name in FLAGS.photos}
-    photo_features = {name: metrics.vgg_features(photo) for name, photo in photos.items()}
+    features = metrics.QualityFeatures()
+    photo_features = {name: features(photo) for name, photo in photos.items()}
     print("| style | training steps | " + " | ".join(photos) + " | mean | worst | misses | border max |")
     print("|---|---|" + "---|" * (len(photos) + 4))
     borders = {}
@@ -69,7 +70,7 @@ def main(_):
         # A multi-style file given by --models: each of its styles (a bundled style name selects one).
         for style in model.styles if FLAGS.models and model.styles and name not in model.styles else [None]:
             styled = model if style is None else model.select(style)
-            row, steps = _row(styled, photos, photo_features)
+            row, steps = _row(styled, photos, photo_features, features)
             print(row, flush=True)
             borders.update({f"{styled.name} x {photo}": step for photo, step in steps.items()})
     over = [f"{pair} {step:.1f}" for pair, step in borders.items() if step > 3.0]

@@ -8,6 +8,10 @@
 A single-style network takes the row format ("instances"); the universal model (content and style
 files plus a strength) and a multi-style network (a weight per style) the columnar one ("inputs").
 
+Over gRPC (--grpc=HOST:PORT, TF Serving's --port), the same inputs go as TensorProtos through the
+PredictionService stub of tensorflow-serving-api:
+  python tools/serving_client.py --image=photo.jpg --output=out.png --grpc=localhost:8500 --model_name=my_style
+
 Without a server, --saved_model=DIR answers the same request body in-process, the way TF Serving
 would (base64 in, signature call, base64 out), to check an export end to end.
 """
@@ -28,6 +32,8 @@ flags.DEFINE_string("saved_model", None, "Answer locally from this SavedModel in
 flags.DEFINE_string("style", None, "Universal model: the painting (JPEG/PNG/GIF/BMP).")
 flags.DEFINE_float("strength", 1.0, "Universal model: style strength, 0..1.")
 flags.DEFINE_list("style_weights", None, "Multi-style network: one weight per style.")
+flags.DEFINE_string("grpc", None, "TF Serving gRPC address HOST:PORT (instead of --url).")
+flags.DEFINE_string("model_name", "my_style", "With --grpc: the served model's name.")
 FLAGS = flags.FLAGS
 
 
@@ -63,6 +69,24 @@ def answer_locally(body: dict, saved_model: str) -> dict:
     return {"predictions": pngs} if "instances" in body else {"outputs": pngs}
 
 
+def predict_grpc(body: dict, address: str, model_name: str, timeout: float = 60.0) -> dict:
+    """Send ``body`` (the REST body above) as a gRPC PredictRequest; the reply in the REST shape."""
+    import grpc
+    import tensorflow as tf
+    from tensorflow_serving.apis import predict_pb2, prediction_service_pb2_grpc
+
+    request = predict_pb2.PredictRequest()
+    request.model_spec.name, request.model_spec.signature_name = model_name, body["signature_name"]
+    columns = body.get("inputs") or {"image_bytes": body["instances"]}
+    for name, value in columns.items():
+        value = [base64.b64decode(item["b64"]) for item in value] if name.endswith("_bytes") else value
+        request.inputs[name].CopyFrom(tf.make_tensor_proto(value, None if name.endswith("_bytes") else tf.float32))
+    with grpc.insecure_channel(address) as channel:
+        reply = prediction_service_pb2_grpc.PredictionServiceStub(channel).Predict(request, timeout)
+    pngs = [_b64(png) for png in tf.make_ndarray(reply.outputs["png_bytes"]).tolist()]
+    return {"predictions": pngs} if "instances" in body else {"outputs": pngs}
+
+
 def first_png(reply: dict) -> bytes:
     """The first PNG of a row ("predictions") or columnar ("outputs") reply."""
     outputs = reply["predictions"] if "predictions" in reply else reply["outputs"]
@@ -77,6 +101,8 @@ def main(argv: list[str]) -> None:
                         FLAGS.strength, weights)
     if FLAGS.saved_model:
         reply = answer_locally(body, FLAGS.saved_model)
+    elif FLAGS.grpc:
+        reply = predict_grpc(body, FLAGS.grpc, FLAGS.model_name)
     else:
         request = urllib.request.Request(FLAGS.url, json.dumps(body).encode(), {"Content-Type": "application/json"})
         with urllib.request.urlopen(request, timeout=60) as response:

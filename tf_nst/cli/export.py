@@ -1,6 +1,7 @@
 """``tf-nst export``: a trained network as a TF Serving SavedModel (and a transform network as TFLite).
 
 Examples:
+  tf-nst export --model=starry_night --saved_model=serving/starry_night/1   # one style: images in, images out
   tf-nst export --model=multistyle --saved_model=serving/multistyle/1   # the bundled styles, a style_weights input
   tf-nst export --model=models/my_style --saved_model=serving/my_style/1 --tflite=my_style.tflite
   tf-nst export --model=universal --saved_model=serving/universal/1     # content + style + strength
@@ -17,7 +18,7 @@ from tf_nst.cli import common
 from tf_nst.core.errors import UserError
 
 flags.DEFINE_string("model", "multistyle", "Bundled model or style name, tf-nst train folder or .npz file (a style\n"
-                    "of a multi-style network exports the whole network, the style chosen per request).")
+                    "of the multi-style network by name is baked in: images only; 'multistyle' keeps a style_weights input).")
 flags.DEFINE_string("saved_model", None, "New (or empty) SavedModel folder, e.g. serving/NAME/1.")
 flags.DEFINE_string("tflite", None, "Also write a TFLite file (float16 weights, fixed input size).")
 flags.DEFINE_list("tflite_size", ["512", "512"], "Height,width of the TFLite model's input (multiples of 4).")
@@ -46,10 +47,8 @@ def main(argv: list[str]) -> int:
         raise UserError("--tflite exports transform networks; serve the universal model as a SavedModel")
     if FLAGS.saved_model:
         path = export.export_saved_model(model, FLAGS.saved_model)
-        inputs = ("images, style, strength", "image_bytes, style_bytes, strength") if universal else (
-            "images", "image_bytes")
-        print(f"wrote SavedModel {path} (signatures: serving_default uint8 {inputs[0]} -> stylized, "
-              f"stylize_encoded {inputs[1]} -> png_bytes)", flush=True)
+        print(f"wrote SavedModel {path} (signatures: {export.describe_signatures(model)}; "
+              f"warm-up requests in {export.warmup.WARMUP_FILE})", flush=True)
     if FLAGS.tflite:
         with common.quiet_stderr():  # the converter logs C++ notices on fd 2
             path = export.export_tflite(model, FLAGS.tflite, size)

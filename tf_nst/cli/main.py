@@ -9,6 +9,7 @@ SUBCOMMANDS = {
     "evaluate": "print Gram distance to a style, content distance and SSIM as JSON",
     "train": "train a transform network for one style, or the universal decoders, on a folder of photos",
     "transfer": "stylize an image or a folder in milliseconds with a bundled or trained network, or any painting",
+    "batch": "stylize every file a pattern matches on Apache Beam (RunInference), locally or on Dataflow/Flink/Spark",
     "sheet": "one photo through every bundled and found model, on one labelled contact sheet",
     "segment": "write a DeepLabV3 / selfie / file mask (foreground or background) for local style transfer",
     "serve": "the web page: fast transfer and optimization in the browser (Gradio, this machine only by default)",

@@ -17,7 +17,6 @@ import time
 from pathlib import Path
 
 from absl import flags
-from PIL import Image
 
 from tf_nst.media import images
 from tf_nst.cli import common
@@ -68,11 +67,8 @@ def _folder_pairs(source: Path, target: Path) -> list[tuple[Path, Path]]:
         raise UserError(f"--input is a folder, so --output must be a folder too: {target}")
     if target.resolve() == source.resolve():
         raise UserError("--output folder is the --input folder; refusing to overwrite the inputs")
-    writable = Image.registered_extensions()
-    pairs = []
-    for path in sorted(p for p in source.iterdir() if p.is_file() and not p.name.startswith(".")):
-        name = path.name if path.suffix.lower() in writable else f"{path.stem}.png"
-        pairs.append((path, target / name))
+    pairs = [(path, target / images.output_name(path.name))
+             for path in sorted(p for p in source.iterdir() if p.is_file() and not p.name.startswith("."))]
     if not pairs:
         raise UserError(f"no files in input folder {source}")
     return pairs

@@ -4,6 +4,7 @@ Images travel through tf_nst as float32 NumPy arrays of shape [H, W, 3] in 0..25
 """
 from __future__ import annotations
 
+import io
 import os
 import tempfile
 import warnings
@@ -39,6 +40,20 @@ def load_image(path: str | os.PathLike, what: str = "image", max_pixels: int = M
         raise UserError(f"{what} path is a directory, expected an image file: {path}")
     if path.stat().st_size == 0:
         raise UserError(f"{what} file is empty (0 bytes): {path}")
+    return _decode(path, str(path), what, max_pixels, dtype)
+
+
+def decode_image(data: bytes, name: str, what: str = "image", max_pixels: int = MAX_PIXELS,
+                 dtype=np.float32) -> np.ndarray:
+    """:func:`load_image` for a file's bytes already read (from any filesystem); ``name`` names it
+    in the one-line errors."""
+    if not data:
+        raise UserError(f"{what} file is empty (0 bytes): {name}")
+    return _decode(io.BytesIO(data), name, what, max_pixels, dtype)
+
+
+def _decode(source, path: str, what: str, max_pixels: int, dtype) -> np.ndarray:
+    """Decode ``source`` (a path or a file object) with Pillow; every failure one UserError naming ``path``."""
     too_large = UserError(f"{what} is too large to decode safely (limit {max_pixels:,} pixels): {path}")
     pillow_limit = Image.MAX_IMAGE_PIXELS
     try:
@@ -46,7 +61,7 @@ def load_image(path: str | os.PathLike, what: str = "image", max_pixels: int = M
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # our own limit decides
             if pillow_limit is not None and max_pixels >= pillow_limit:  # raised explicitly: Pillow's too
                 Image.MAX_IMAGE_PIXELS = max_pixels
-            with Image.open(path) as image:
+            with Image.open(source) as image:
                 if image.size[0] * image.size[1] > max_pixels:
                     raise too_large
                 image.load()
@@ -89,32 +104,53 @@ def convert(values: np.ndarray, dtype) -> np.ndarray:
     return np.clip(values, 0, 255).astype(dtype)
 
 
-def save_image(path: str | os.PathLike, image: np.ndarray, bit_depth: int = 8, jpeg_quality: int = 95) -> Path:
-    """Write an RGB image atomically (temp file in the same folder + rename); creates the folder.
+def output_name(input_name: str) -> str:
+    """The file name a stylized copy of ``input_name`` gets: the same, or ``.png`` for a format
+    that cannot be written."""
+    stem, dot, suffix = input_name.rpartition(".")
+    return input_name if dot and f".{suffix.lower()}" in Image.registered_extensions() else f"{stem or input_name}.png"
+
+
+def encode_image(image: np.ndarray, suffix: str, bit_depth: int = 8, jpeg_quality: int = 95) -> bytes:
+    """An RGB image as the bytes of a ``suffix`` file (``.png``, ``.jpg``, ``.tiff``, ...).
 
     ``image``: float 0..255, uint8, or uint16 (0..65535). ``bit_depth=16`` writes 16 bits per
     channel (PNG or TIFF); ``jpeg_quality`` (1..100) applies to JPEG files.
     """
-    from tf_nst.media.images import convert
-    suffix = Path(path).suffix.lower()
+    suffix = suffix.lower()
     if bit_depth == 16:
         if suffix not in SIXTEEN_BIT_SUFFIXES:
-            raise UserError(f"16-bit output needs a .png or .tiff file, not {suffix or 'no extension'}: {path}")
+            raise UserError(f"16-bit output needs a .png or .tiff file, not {suffix or 'no extension'}")
         import cv2
         array = image if image.dtype == np.uint16 else (
             np.asarray(image, np.uint16) * 257 if image.dtype == np.uint8 else convert(image, np.uint16))
         ok, encoded = cv2.imencode(suffix, np.ascontiguousarray(array[..., ::-1]))
         if not ok:
-            raise UserError(f"could not encode a 16-bit {suffix} image: {path}")
-        return write_atomically(path, lambda handle, fmt: handle.write(encoded.data))
+            raise UserError(f"could not encode a 16-bit {suffix} image")
+        return encoded.tobytes()
     if bit_depth != 8:
         raise UserError(f"bit depth must be 8 or 16, got {bit_depth}")
     if not 1 <= jpeg_quality <= 100:
         raise UserError(f"JPEG quality must be from 1 to 100, got {jpeg_quality}")
+    image_format = Image.registered_extensions().get(suffix)
+    if image_format is None:
+        raise UserError(f"no image format for {suffix or 'a name without extension'}")
     array = image if image.dtype == np.uint8 else (
         (image // 257).astype(np.uint8) if image.dtype == np.uint16 else convert(image, np.uint8))
     extra = {"quality": jpeg_quality} if suffix in (".jpg", ".jpeg") else {}
-    return write_atomically(path, lambda handle, fmt: Image.fromarray(array).save(handle, format=fmt, **extra))
+    buffer = io.BytesIO()
+    Image.fromarray(array).save(buffer, format=image_format, **extra)
+    return buffer.getvalue()
+
+
+def save_image(path: str | os.PathLike, image: np.ndarray, bit_depth: int = 8, jpeg_quality: int = 95) -> Path:
+    """Write an RGB image atomically (temp file in the same folder + rename); creates the folder.
+    The encoding is :func:`encode_image`'s."""
+    try:
+        payload = encode_image(image, Path(path).suffix, bit_depth, jpeg_quality)
+    except UserError as error:
+        raise UserError(f"{error}: {path}") from None
+    return write_atomically(path, lambda handle, _: handle.write(payload))
 
 
 def write_atomically(path: str | os.PathLike, write, binary: bool = True) -> Path:

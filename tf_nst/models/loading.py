@@ -28,4 +28,6 @@ def load_model(name_or_dir: str | Path, precision: str = "auto", weights_dir: st
     except (OSError, ValueError, KeyError) as error:
         raise UserError(f"{path} is not a tf_nst model file ({type(error).__name__})") from None
     model = StyleModel(network, metadata, precision)
-    return model.select(style) if style is not None else model
+    if style is not None:  # one style of a multi-style network, by its name: the model stands for it alone
+        model.select(style).style_fixed = True
+    return model

@@ -17,6 +17,8 @@ import keras
 import numpy as np
 from keras import layers
 
+from tf_nst.networks.decoders import build_decoder
+
 #: VGG19 up to relu4_1: (layer name, output channels, whether a max pool comes first).
 VGG19_LAYOUT = (("block1_conv1", 64, False), ("block1_conv2", 64, False),
                 ("block2_conv1", 128, True), ("block2_conv2", 128, False),
@@ -75,7 +77,6 @@ def build_light_universal(levels: tuple[str, ...], width: float, encoder_width: 
     """Light encoder, its decoders and embeddings in one model (one checkpoint, one weight file):
     pixels -> [features per level] + [reconstruction per level] + [embedded features per level];
     ``get_layer("light_encoder")`` and ``get_layer("decoder_relu3_1")`` are the parts inference uses."""
-    from tf_nst.networks.decoders import build_decoder
     encoder = build_light_encoder(levels, encoder_width)
     pixels = keras.Input((None, None, 3), name="pixels")
     features = encoder(pixels)

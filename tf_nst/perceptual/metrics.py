@@ -51,8 +51,21 @@ def luminance_ssim(image: np.ndarray, reference: np.ndarray) -> float:
     return float(tf.image.ssim(tf.constant(y_image), tf.constant(y_reference), max_val=255.0)[0])
 
 
+class QualityFeatures:
+    """The VGG19 features :func:`compare` reads, of float32 0..255 images [H, W, 3]: built once and
+    compiled (traced once per image size), for measuring many images in one process."""
+
+    def __init__(self, weights_dir: str | None = None):
+        extractor = _extractor(weights_dir)
+        self._features = tf.function(lambda batch: extractor(batch), reduce_retracing=True)
+
+    def __call__(self, image: np.ndarray) -> dict[str, tf.Tensor]:
+        return self._features(tf.constant(np.asarray(image, np.float32)[None]))
+
+
 def vgg_features(image: np.ndarray, weights_dir: str | None = None) -> dict[str, tf.Tensor]:
-    """The VGG19 features :func:`compare` reads, of one float32 0..255 image."""
+    """The VGG19 features :func:`compare` reads, of one float32 0..255 image (builds VGG19 for this
+    one image: use :class:`QualityFeatures` for many)."""
     return _extractor(weights_dir)(tf.constant(image[None]))
 
 
@@ -92,9 +105,8 @@ def evaluate(image: np.ndarray, content: np.ndarray, style: np.ndarray, max_size
         if min(array.shape[:2]) < MIN_EVALUATE_SIDE:
             raise UserError(f"the {name} is {array.shape[1]}x{array.shape[0]} px as measured; evaluating needs "
                             f"at least {MIN_EVALUATE_SIDE} px on each side")
-    extractor = _extractor(weights_dir)  # built once; compiled, traced once per distinct shape
-    features_of = tf.function(lambda batch: extractor(batch), reduce_retracing=True)
-    features, content_features, style_features = (features_of(tf.constant(x[None])) for x in (image, content, style))
+    features_of = QualityFeatures(weights_dir)  # VGG19 built once, compiled
+    features, content_features, style_features = (features_of(x) for x in (image, content, style))
     return compare(image, content, features, content_features, style_features)
 
 

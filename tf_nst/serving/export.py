@@ -1,23 +1,22 @@
-"""Export a trained network as a TF Serving SavedModel (and a transform network also as TFLite).
+"""Export a fast model as a TF Serving SavedModel (and a transform network also as TFLite).
 
-Signatures of a transform network (``saved_model_cli show --dir DIR --all`` lists them):
+The serving contract (``saved_model_cli show --dir DIR --all`` lists it):
 
-* ``serving_default``: ``images`` uint8 [N, H, W, 3] of any size -> ``stylized`` uint8, same shape.
-* ``stylize_encoded``: ``image_bytes`` string [N] (JPEG/PNG/GIF/BMP files) -> ``png_bytes`` string [N].
+* one style — a single-style network, or one style of the multi-style network loaded by its name
+  (``tf-nst export --model=starry_night``) — is baked in:
+  ``serving_default``: ``images`` uint8 [N, H, W, 3] of any size -> ``stylized`` uint8, same shape;
+  ``stylize_encoded``: ``image_bytes`` string [N] (JPEG/PNG/GIF/BMP files) -> ``png_bytes`` string [N].
+* the whole multi-style network (``--model=multistyle``): both signatures also take
+  ``style_weights`` float32 [number of styles] (one-hot, or a blend); the style names, in order,
+  are in ``assets/style_names.txt``.
+* the universal model (any painting): ``serving_default`` takes ``images``, ``style`` uint8
+  [1 or N, h, w, 3] and ``strength`` float32 scalar (0..1); ``stylize_encoded`` takes
+  ``image_bytes``, ``style_bytes`` string [N] and ``strength``.
 
-A multi-style network's signatures also take ``style_weights`` float32 [number of styles].
-
-Of the universal model (any painting as the style):
-
-* ``serving_default``: ``images`` uint8 [N, H, W, 3], ``style`` uint8 [1 or N, h, w, 3] and
-  ``strength`` float32 scalar (0..1) -> ``stylized`` uint8 [N, H, W, 3].
-* ``stylize_encoded``: ``image_bytes`` and ``style_bytes`` string [N], ``strength`` -> ``png_bytes`` [N].
-
-  Over TF Serving's REST API the names ending in ``_bytes`` travel base64-encoded::
-
-      POST /v1/models/my_style:predict
-      {"signature_name": "stylize_encoded", "instances": [{"b64": "<base64 of photo.jpg>"}]}
-      -> {"predictions": [{"b64": "<base64 of a PNG>"}]}
+Every export also writes TF Serving's warm-up requests, one per signature
+(``assets.extra/tf_serving_warmup_requests``, :mod:`tf_nst.serving.warmup`), so the first real
+request does not pay for tracing. The REST ``:predict`` bodies are in the serving guide
+(``docs/guides/feedforward.md``); ``tools/serving_client.py`` sends them.
 """
 from __future__ import annotations
 
@@ -27,11 +26,13 @@ import tempfile
 from pathlib import Path
 
 import keras
+import numpy as np
 import tensorflow as tf
 
 from tf_nst.core.errors import UserError
 from tf_nst.media.images import write_atomically
 from tf_nst.networks.transform_net import SIZE_MULTIPLE, fitted_size
+from tf_nst.serving import warmup
 
 
 def _to_uint8(images: tf.Tensor) -> tf.Tensor:
@@ -44,12 +45,18 @@ def _check_new_folder(path: Path) -> None:
                         "versions: MODEL/1, MODEL/2, ...)")
 
 
-def _write_archive(archive: keras.export.ExportArchive, directory: Path) -> Path:
-    """Write ``archive`` to ``directory`` (a new or empty folder) via a temporary folder + rename."""
+def _write_archive(archive: keras.export.ExportArchive, directory: Path, examples: dict[str, dict[str, np.ndarray]],
+                   assets: dict[str, str]) -> Path:
+    """Write ``archive`` with its ``assets`` (file name -> text) and the warm-up requests of
+    ``examples`` (signature -> inputs) to ``directory`` via a temporary folder + rename."""
     directory.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", dir=directory.parent))
     try:
         archive.write_out(str(staging), verbose=False)
+        for name, text in assets.items():
+            (staging / "assets").mkdir(exist_ok=True)
+            (staging / "assets" / name).write_text(text)
+        warmup.write_warmup_requests(staging, examples)
         if directory.exists():
             directory.rmdir()  # empty, checked above
         os.replace(staging, directory)
@@ -60,18 +67,35 @@ def _write_archive(archive: keras.export.ExportArchive, directory: Path) -> Path
 
 
 def export_saved_model(model, directory: str | Path) -> Path:
-    """Write the SavedModel of ``model`` (a fast model: a transform network or the universal model) to ``directory``."""
+    """Write the SavedModel of ``model`` (a fast model: a transform network or the universal model)
+    to ``directory``, a new or empty folder (TF Serving reads numbered versions: MODEL/1, MODEL/2)."""
     directory = Path(directory)
     _check_new_folder(directory)
-    return _write_archive(ARCHIVES[model.kind](model), directory)
+    archive, examples, assets = ARCHIVES[model.kind](model)
+    return _write_archive(archive, directory, examples, assets)
 
 
-def _network_archive(model) -> keras.export.ExportArchive:
-    """A transform network's two signatures: uint8 images, or encoded files (+ style weights if multi-style)."""
-    network, styles = model.network, len(getattr(model, "styles", ()))
+def describe_signatures(model) -> str:
+    """The inputs of each signature an export of ``model`` has, in one line (what the CLI prints)."""
+    if model.needs_style:
+        return ("serving_default uint8 images, style, strength -> stylized; "
+                "stylize_encoded image_bytes, style_bytes, strength -> png_bytes")
+    weights = ", style_weights" if getattr(model, "styles", None) and not model.style_fixed else ""
+    return (f"serving_default uint8 images{weights} -> stylized; stylize_encoded image_bytes{weights} -> png_bytes"
+            + ("; style names in assets/style_names.txt" if weights else ""))
+
+
+def _network_archive(model) -> tuple[keras.export.ExportArchive, dict, dict]:
+    """A transform network's two signatures: uint8 images, or encoded files; a multi-style network
+    not fixed to one style also takes ``style_weights``. With their warm-up inputs and assets."""
+    network, names = model.network, list(getattr(model, "styles", ()))
+    fixed = None
+    if names and getattr(model, "style_fixed", False):
+        fixed = tf.constant(model.style_weights, tf.float32)  # baked in: the export serves this style alone
 
     def apply(images: tf.Tensor, weights: tf.Tensor | None) -> tf.Tensor:
         images = tf.cast(images, tf.float32)
+        weights = fixed if fixed is not None else weights
         if weights is None:
             return network(images, training=False)
         weights = tf.cast(weights, tf.float32) / tf.reduce_sum(weights)
@@ -86,18 +110,22 @@ def _network_archive(model) -> keras.export.ExportArchive:
             return tf.io.encode_png(_to_uint8(apply(image[None], style_weights)[0]))
         return {"png_bytes": tf.map_fn(one, image_bytes, fn_output_signature=tf.string)}
 
-    # A multi-style network takes the style as a weight per style (one-hot, or a blend).
-    weights_spec = [tf.TensorSpec([styles], tf.float32, name="style_weights")] if styles else []
+    takes_weights = bool(names) and fixed is None
+    weights_spec = [tf.TensorSpec([len(names)], tf.float32, name="style_weights")] if takes_weights else []
     archive = keras.export.ExportArchive()
     archive.track(network)
     archive.add_endpoint("serving_default", stylize_uint8,
                          [tf.TensorSpec([None, None, None, 3], tf.uint8, name="images")] + weights_spec)
     archive.add_endpoint("stylize_encoded", stylize_encoded,
                          [tf.TensorSpec([None], tf.string, name="image_bytes")] + weights_spec)
-    return archive
+    extra = {"style_weights": np.eye(len(names), dtype=np.float32)[0]} if takes_weights else {}
+    examples = {"serving_default": {"images": warmup.example_image()[None], **extra},
+                "stylize_encoded": {"image_bytes": np.array([warmup.example_png()]), **extra}}
+    assets = {"style_names.txt": "\n".join(names) + "\n"} if takes_weights else {}
+    return archive, examples, assets
 
 
-def _universal_archive(model) -> keras.export.ExportArchive:
+def _universal_archive(model) -> tuple[keras.export.ExportArchive, dict, dict]:
     """The universal model's two signatures: content + style + strength, as tensors or as encoded files."""
     def check_strength(strength: tf.Tensor) -> tf.Tensor:
         tf.debugging.assert_greater_equal(strength, 0.0, "strength must be in [0, 1]")
@@ -135,7 +163,11 @@ def _universal_archive(model) -> keras.export.ExportArchive:
     archive.add_endpoint("stylize_encoded", stylize_encoded, [tf.TensorSpec([None], tf.string, name="image_bytes"),
                                                               tf.TensorSpec([None], tf.string, name="style_bytes"),
                                                               strength])
-    return archive
+    photo, png = warmup.example_image(), warmup.example_png()
+    examples = {"serving_default": {"images": photo[None], "style": photo[None], "strength": np.float32(1.0)},
+                "stylize_encoded": {"image_bytes": np.array([png]), "style_bytes": np.array([png]),
+                                    "strength": np.float32(1.0)}}
+    return archive, examples, {}
 
 
 #: The SavedModel archive of each kind of fast model (``FastModel.kind``).
@@ -144,7 +176,8 @@ ARCHIVES = {"transform_net": _network_archive, "universal_decoders": _universal_
 
 def export_tflite(model, path: str | Path, size: tuple[int, int] = (512, 512)) -> Path:
     """A float16-weight TFLite model on float32 [1, H, W, 3] images in 0..255, H x W fixed to ``size``
-    (a multi-style network also takes ``style_weights`` [1, styles]); both sides multiples of 4 (TFLite
+    (the whole multi-style network also takes ``style_weights`` [1, styles]; one style by name is
+    baked in); both sides multiples of 4 (TFLite
     has no bicubic resize, which the network needs for other sizes; the SavedModel takes any size)."""
     fitted = fitted_size(*size)
     if fitted != tuple(size):
@@ -154,7 +187,11 @@ def export_tflite(model, path: str | Path, size: tuple[int, int] = (512, 512)) -
     archive = keras.export.ExportArchive()
     archive.track(network)
     images = tf.TensorSpec([1, *size, 3], tf.float32, name="images")
-    if styles:
+    if styles and getattr(model, "style_fixed", False):  # one style by name: baked in, images only
+        fixed = tf.constant(np.asarray(model.style_weights, np.float32)[None])
+        archive.add_endpoint("serving_default", lambda images: {
+            "stylized": network([images, fixed], training=False)}, [images])
+    elif styles:
         archive.add_endpoint("serving_default", lambda images, style_weights: {
             "stylized": network([images, style_weights], training=False)},
             [images, tf.TensorSpec([1, styles], tf.float32, name="style_weights")])

@@ -62,7 +62,9 @@ class StyleModel:
     """A trained transform network as a callable on float32 [N, H, W, 3] images in 0..255.
 
     A multi-style network (``metadata["styles"]``) applies :attr:`style_weights` (one weight per
-    style; :meth:`select` sets them from a style name, an index or a blend).
+    style; :meth:`select` sets them from a style name, an index or a blend). :attr:`style_fixed` is
+    True when the model was loaded by one style's name (``load_model("starry_night")``): it then
+    stands for that style alone, and its exports take images only.
     """
 
     #: Tiling: the network's receptive field, the tile size and the image size above which to tile.
@@ -79,6 +81,7 @@ class StyleModel:
         self.name = metadata.get("style", "style")
         self._apply = self._compile(network)
         self._tiles: ThumbnailNormalized | None = None
+        self.style_fixed = False
         if self.styles:
             self.select(0)
 

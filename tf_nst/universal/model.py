@@ -25,6 +25,7 @@ from tf_nst.universal import transforms as ft
 from tf_nst.media import images as images_lib
 from tf_nst.segmentation import masks as masks_lib
 from tf_nst.media import tiling
+from tf_nst.networks import light_encoder
 from tf_nst.networks.decoders import build_decoder_set
 from tf_nst.config import PRESERVE_COLOR
 from tf_nst.core.errors import UserError
@@ -99,12 +100,16 @@ class UniversalModel:
     kind = "universal_decoders"
     needs_style = True
 
-    def __init__(self, decoder_set, metadata: dict, precision: str, weights_dir: str | None = None):
+    def __init__(self, decoder_set, metadata: dict, precision: str, weights_dir: str | None = None,
+                 encoders: dict | None = None, style_encoder=None):
+        """``decoder_set`` holds a ``decoder_LEVEL`` layer per level; ``encoders`` (one extractor
+        per level, truncated there) and ``style_encoder`` (all levels) default to VGG19's."""
         self.metadata, self.precision, self.name = metadata, precision, "universal"
         self.levels = tuple(metadata["levels"])
         self.decoders = {level: decoder_set.get_layer(f"decoder_{level}") for level in self.levels}
-        self.encoders = {level: FeatureExtractor("vgg19", [level], precision, weights_dir) for level in self.levels}
-        self.style_encoder = FeatureExtractor("vgg19", self.levels, precision, weights_dir)
+        self.encoders = encoders or {level: FeatureExtractor("vgg19", [level], precision, weights_dir)
+                                     for level in self.levels}
+        self.style_encoder = style_encoder or FeatureExtractor("vgg19", self.levels, precision, weights_dir)
         self._stage = {level: tf.function(self._make_stage(level), reduce_retracing=True) for level in self.levels}
         self._stage_masked = {level: self._make_masked_stage(level) for level in self.levels}  # eager: rare
         self._stage_fixed = {level: tf.function(self._make_fixed_stage(level), reduce_retracing=True)
@@ -357,9 +362,19 @@ class UniversalModel:
 
 
 def load_universal(path: str | Path, precision: str, weights_dir: str | None = None) -> UniversalModel:
-    """The decoders in ``path`` (written by ``tf-nst train --config=li2017_universal``)."""
+    """The decoders in ``path`` (written by ``tf-nst train --config=li2017_universal``), on VGG19;
+    or, for ``encoder: light`` (``--config=wang2020_light_universal``), with the light encoder
+    trained beside them, which then replaces VGG19 (no ImageNet weights needed)."""
     weights, metadata = read_weights(path)
+    levels = tuple(metadata["levels"])
+    if metadata.get("encoder", "vgg19") == "light":
+        with dtype_policy(precision):
+            model = light_encoder.build_light_universal(levels, metadata["width"], metadata["encoder_width"])
+        model.set_weights(weights)
+        encoder = model.get_layer("light_encoder")
+        return UniversalModel(model, metadata, precision, encoders=light_encoder.level_extractors(model, levels),
+                              style_encoder=light_encoder.LightFeatures(encoder, levels, levels))
     with dtype_policy(precision):
-        decoder_set = build_decoder_set(tuple(metadata["levels"]), metadata["width"])
+        decoder_set = build_decoder_set(levels, metadata["width"])
     decoder_set.set_weights(weights)
     return UniversalModel(decoder_set, metadata, precision, weights_dir)
