@@ -94,8 +94,9 @@ def compare(image: np.ndarray, content: np.ndarray, features: dict, content_feat
 
 
 def evaluate(image: np.ndarray, content: np.ndarray, style: np.ndarray, max_size: int = 512,
-             weights_dir: str | None = None) -> dict:
-    """All numbers for ``image`` against its ``content`` and ``style`` (float32 0..255 arrays)."""
+             weights_dir: str | None = None, features: QualityFeatures | None = None) -> dict:
+    """All numbers for ``image`` against its ``content`` and ``style`` (float32 0..255 arrays);
+    ``features``: a :class:`QualityFeatures` to reuse when measuring many images."""
     if max(image.shape[:2]) > max_size:
         image = images_lib.resize_long_side(image, max_size)
     height, width = image.shape[:2]
@@ -105,7 +106,7 @@ def evaluate(image: np.ndarray, content: np.ndarray, style: np.ndarray, max_size
         if min(array.shape[:2]) < MIN_EVALUATE_SIDE:
             raise UserError(f"the {name} is {array.shape[1]}x{array.shape[0]} px as measured; evaluating needs "
                             f"at least {MIN_EVALUATE_SIDE} px on each side")
-    features_of = QualityFeatures(weights_dir)  # VGG19 built once, compiled
+    features_of = features or QualityFeatures(weights_dir)  # VGG19 built once, compiled
     features, content_features, style_features = (features_of(x) for x in (image, content, style))
     return compare(image, content, features, content_features, style_features)
 

@@ -18,12 +18,14 @@ def reconstruction_quality(model: UniversalModel, photos: Sequence[np.ndarray],
     results = {}
     for level in model.levels:
         decoder = decoders.build_decoder(level, model.metadata["width"]) if untrained else model.decoders[level]
+        encoder = model.encoders[level]
+        reconstruct = tf.function(lambda batch: tf.cast(decoder(encoder(batch)[level]), tf.float32),
+                                  reduce_retracing=True)  # compiled: one trace for photos of any size
         scores = []
         for photo in photos:
             stride = STRIDES[level]
             photo = photo[: photo.shape[0] // stride * stride, : photo.shape[1] // stride * stride]
-            features = model.encoders[level](tf.constant(photo[None]))[level]
-            image = np.clip(tf.cast(decoder(features), tf.float32).numpy()[0], 0, 255)
+            image = np.clip(reconstruct(tf.constant(photo[None])).numpy()[0], 0, 255)
             mse = float(np.mean((image - photo) ** 2))
             scores.append((10 * np.log10(255.0**2 / max(mse, 1e-10)), metrics.luminance_ssim(image, photo)))
         results[level] = tuple(float(v) for v in np.mean(scores, 0))

@@ -31,6 +31,8 @@ from typing import Iterable
 
 import numpy as np
 
+from tf_nst.perceptual import metrics
+
 METHODS = ("none", "flow")
 #: Forward-backward consistency: relative and absolute (px^2) tolerance.
 CONSISTENCY_RELATIVE, CONSISTENCY_ABSOLUTE = 0.01, 0.5
@@ -213,8 +215,8 @@ def measure(inputs: list[np.ndarray], outputs: list[np.ndarray], style: np.ndarr
             flows: list[np.ndarray] | None = None, weights_dir: str | None = None) -> dict[str, float]:
     """Warping error (:func:`warping_error`) and the mean Gram ratio to the photo's own
     (:func:`tf_nst.perceptual.metrics.evaluate`) over ``samples`` evenly spaced frames."""
-    from tf_nst.perceptual.metrics import evaluate
     picks = np.linspace(0, len(outputs) - 1, min(samples, len(outputs))).round().astype(int)
-    ratios = [evaluate(np.asarray(outputs[i], np.float32), np.asarray(inputs[i], np.float32), style,
-                       weights_dir=weights_dir)["gram_ratio_to_content"] for i in picks]
+    features = metrics.QualityFeatures(weights_dir)
+    ratios = [metrics.evaluate(np.asarray(outputs[i], np.float32), np.asarray(inputs[i], np.float32), style,
+                               features=features)["gram_ratio_to_content"] for i in picks]
     return {"warping_error": warping_error(inputs, outputs, flows=flows), "gram_ratio": float(np.mean(ratios))}
