@@ -84,7 +84,7 @@ def test_failed_save_leaves_existing_file_untouched(tmp_path):
     target = tmp_path / "out.png"
     target.write_bytes(b"precious")
     with pytest.raises(Exception):
-        images.write_atomically(target, lambda handle, fmt: (handle.write(b"partial"), 1 / 0))
+        images.write_atomically(target, lambda handle: (handle.write(b"partial"), 1 / 0))
     assert target.read_bytes() == b"precious" and len(list(tmp_path.iterdir())) == 1
 
 

@@ -3,6 +3,7 @@ a fresh process, fed by the signature's tensor names; the warm-up file replayed;
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -41,7 +42,7 @@ def served_like_tf_serving(directory: Path, requests: list[tuple[str, dict[str, 
     (tmp_path / "requests.json").write_text(json.dumps(spec))
     result = subprocess.run([sys.executable, "-c", _SESSION_SCRIPT, str(directory), str(tmp_path / "requests.json"),
                              str(tmp_path / "outputs.npz")], capture_output=True, text=True, timeout=600,
-                            cwd=REPO, env={**__import__("os").environ, "PYTHONPATH": str(REPO)})
+                            cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)})
     assert result.returncode == 0, result.stderr[-3000:]
     stored = np.load(tmp_path / "outputs.npz")
     count = 1 + max(int(key.split("/")[0]) for key in stored.files)

@@ -150,19 +150,18 @@ def save_image(path: str | os.PathLike, image: np.ndarray, bit_depth: int = 8, j
         payload = encode_image(image, Path(path).suffix, bit_depth, jpeg_quality)
     except UserError as error:
         raise UserError(f"{error}: {path}") from None
-    return write_atomically(path, lambda handle, _: handle.write(payload))
+    return write_atomically(path, lambda handle: handle.write(payload))
 
 
 def write_atomically(path: str | os.PathLike, write, binary: bool = True) -> Path:
-    """Call ``write(handle, image_format)`` on a temp file, then rename it over ``path``."""
+    """Call ``write(handle)`` on a temp file in ``path``'s folder, then rename it over ``path``."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    image_format = Image.registered_extensions().get(path.suffix.lower())
     handle = tempfile.NamedTemporaryFile(
         mode="wb" if binary else "w", dir=path.parent, prefix=f".{path.name}.", suffix=".tmp", delete=False)
     try:
         with handle:
-            write(handle, image_format)
+            write(handle)
         os.chmod(handle.name, 0o666 & ~UMASK)  # temp files are private; the result should not be
         os.replace(handle.name, path)
     except BaseException:

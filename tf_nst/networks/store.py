@@ -103,7 +103,7 @@ def save_weights(path: str | Path, model, metadata: dict, dtype: str = "float16"
     """Write ``model``'s weights (as ``dtype``) and ``metadata`` to one .npz, atomically."""
     arrays = {f"w{index:03d}": np.asarray(w, dtype=dtype) for index, w in enumerate(model.get_weights())}
     arrays["metadata"] = np.array(json.dumps(metadata))
-    write_atomically(path, lambda handle, _: np.savez(handle, **arrays))
+    write_atomically(path, lambda handle: np.savez(handle, **arrays))
 
 
 def read_weights(path: str | Path) -> tuple[list[np.ndarray], dict]:

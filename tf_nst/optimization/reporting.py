@@ -18,7 +18,7 @@ def companion_paths(output: str | Path) -> dict[str, Path]:
 def write_history(path: str | Path, history: list[dict], **metadata) -> Path:
     """The per-step history (step, losses, seconds) plus run metadata, as JSON."""
     document = {**metadata, "history": history}
-    return write_atomically(path, lambda handle, _: handle.write(json.dumps(document, indent=1)), binary=False)
+    return write_atomically(path, lambda handle: handle.write(json.dumps(document, indent=1)), binary=False)
 
 
 def plot_loss_curves(path: str | Path, history: list[dict], title: str = "") -> Path:
@@ -40,6 +40,6 @@ def plot_loss_curves(path: str | Path, history: list[dict], title: str = "") -> 
         figure.suptitle(title)
     figure.tight_layout()
     try:
-        return write_atomically(path, lambda handle, _: figure.savefig(handle, format="png", dpi=90))
+        return write_atomically(path, lambda handle: figure.savefig(handle, format="png", dpi=90))
     finally:
         plt.close(figure)

@@ -53,7 +53,7 @@ def luminance_ssim(image: np.ndarray, reference: np.ndarray) -> float:
 
 class QualityFeatures:
     """The VGG19 features :func:`compare` reads, of float32 0..255 images [H, W, 3]: built once and
-    compiled (traced once per image size), for measuring many images in one process."""
+    compiled, for measuring many images in one process."""
 
     def __init__(self, weights_dir: str | None = None):
         extractor = _extractor(weights_dir)
@@ -61,12 +61,6 @@ class QualityFeatures:
 
     def __call__(self, image: np.ndarray) -> dict[str, tf.Tensor]:
         return self._features(tf.constant(np.asarray(image, np.float32)[None]))
-
-
-def vgg_features(image: np.ndarray, weights_dir: str | None = None) -> dict[str, tf.Tensor]:
-    """The VGG19 features :func:`compare` reads, of one float32 0..255 image (builds VGG19 for this
-    one image: use :class:`QualityFeatures` for many)."""
-    return _extractor(weights_dir)(tf.constant(image[None]))
 
 
 def compare(image: np.ndarray, content: np.ndarray, features: dict, content_features: dict,

@@ -62,7 +62,7 @@ class BatchReport:
 
 def output_path(job: BatchJob, input_path: str) -> str:
     """Where the stylized copy of ``input_path`` goes (same name; ``.png`` for formats that cannot be written)."""
-    return FileSystems.join(job.output, images_lib.output_name(input_path.rstrip("/").rsplit("/", 1)[-1]))
+    return FileSystems.join(job.output, images_lib.output_name(FileSystems.split(input_path)[1]))
 
 
 class DecodePhotos(beam.DoFn):
@@ -114,11 +114,10 @@ class WriteOutputs(beam.DoFn):
         """One ``(input path, uint8 output, seconds)`` from RunInference: written, and its manifest line."""
         source, image, seconds = prediction
         target = output_path(self.job, source)
-        payload = images_lib.encode_image(image, "." + target.rsplit(".", 1)[-1], self.job.bit_depth,
+        folder, name = FileSystems.split(target)
+        payload = images_lib.encode_image(image, "." + name.rsplit(".", 1)[-1], self.job.bit_depth,
                                           self.job.jpeg_quality)
-        folder, name = target.rsplit("/", 1) if "/" in target else ("", target)
-        temporary = FileSystems.join(folder, f"{TEMP_PREFIX}{uuid.uuid4().hex}-{name}") if folder else \
-            f"{TEMP_PREFIX}{uuid.uuid4().hex}-{name}"
+        temporary = FileSystems.join(folder, f"{TEMP_PREFIX}{uuid.uuid4().hex}-{name}")
         with FileSystems.create(temporary) as handle:
             handle.write(payload)
         FileSystems.rename([temporary], [target])
@@ -150,16 +149,14 @@ def _merge_lines(job: BatchJob, run_id: str, labels: dict[str, bool], file_name:
         with FileSystems.open(target) as handle:
             for line in handle.read().decode().splitlines():
                 lines[json.loads(line)[key]] = line
-    shards = []
     for label, replaces in labels.items():
-        found = sorted(m.path for match in FileSystems.match(
-            [FileSystems.join(job.output, RUNS_FOLDER, f"{run_id}.{label}*")]) for m in match.metadata_list)
-        shards += found
-        for shard in found:
+        for shard in sorted(m.path for match in FileSystems.match(
+                [FileSystems.join(job.output, RUNS_FOLDER, f"{run_id}.{label}*")]) for m in match.metadata_list):
             with FileSystems.open(shard) as handle:
                 for line in filter(str.strip, handle.read().decode().splitlines()):
-                    if replaces or json.loads(line)[key] not in lines:
-                        lines[json.loads(line)[key]] = line
+                    name = json.loads(line)[key]
+                    if replaces or name not in lines:
+                        lines[name] = line
     temporary = FileSystems.join(job.output, f"{TEMP_PREFIX}{file_name}")
     with FileSystems.create(temporary) as handle:
         handle.write(("".join(line + "\n" for line in sorted(lines.values()))).encode())
@@ -183,9 +180,9 @@ def run_batch(job: BatchJob, handler, pipeline_args: list[str] | None = None) ->
     from apache_beam.options.pipeline_options import PipelineOptions
     if not FileSystems.match([job.input])[0].metadata_list:
         raise UserError(f"no files match --input={job.input}")
-    pattern_folder = job.input.rstrip("/").rsplit("/", 1)[0] if "/" in job.input else "."
-    if FileSystems.join(pattern_folder, "x") == FileSystems.join(job.output, "x") or (
-            "://" not in job.output and Path(pattern_folder).resolve() == Path(job.output).resolve()):
+    input_folder, output_folder = FileSystems.split(job.input)[0], FileSystems.split(FileSystems.join(job.output, "x"))[0]
+    if input_folder == output_folder or (
+            "://" not in job.output and Path(input_folder).resolve() == Path(output_folder).resolve()):
         raise UserError("--output is the --input folder; refusing to overwrite the inputs")
     if not FileSystems.exists(job.output):
         FileSystems.mkdirs(job.output)

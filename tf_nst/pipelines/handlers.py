@@ -10,7 +10,7 @@ seconds)``.
 from __future__ import annotations
 
 import time
-from typing import Any, Iterable, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 import numpy as np
 from apache_beam.ml.inference.base import ModelHandler
@@ -19,12 +19,20 @@ Photo = tuple[str, np.ndarray]
 Stylized = tuple[str, np.ndarray, float]
 
 
-def _same_size_groups(batch: Sequence[Photo]) -> list[list[int]]:
-    """Indices of the batch grouped by photo size (one network pass per group)."""
+def _by_size(batch: Sequence[Photo], stylize: Callable[[np.ndarray], Sequence[np.ndarray]]) -> list[Stylized]:
+    """``stylize`` (photos of one size [N, H, W, 3] -> N uint8 outputs) once per group of equal size,
+    the outputs back in the batch's order, each with its share of the group's seconds."""
     groups: dict[tuple[int, ...], list[int]] = {}
     for index, (_, photo) in enumerate(batch):
         groups.setdefault(photo.shape, []).append(index)
-    return list(groups.values())
+    outputs: list[Stylized | None] = [None] * len(batch)
+    for group in groups.values():
+        start = time.perf_counter()
+        stylized = stylize(np.stack([batch[index][1] for index in group]))
+        seconds = (time.perf_counter() - start) / len(group)
+        for index, image in zip(group, stylized):
+            outputs[index] = (batch[index][0], image, seconds)
+    return outputs
 
 
 class LoadedModel:
@@ -57,18 +65,12 @@ class FastModelHandler(ModelHandler[Photo, Stylized, Any]):
         from tf_nst.media.images import convert
         from tf_nst.transfer.pipeline import transfer_image
         model, options = model.model, model.options
-        outputs: list[Stylized | None] = [None] * len(batch)
-        for group in _same_size_groups(batch):
-            start = time.perf_counter()
-            photos = np.stack([batch[index][1] for index in group])
+
+        def stylize(photos: np.ndarray) -> Sequence[np.ndarray]:
             if options.tiling_for(model, *photos.shape[1:3]) is not None:
-                stylized = [transfer_image(model, photo, options, out_dtype=np.uint8) for photo in photos]
-            else:
-                stylized = convert(model.transfer_photos(photos, options), np.uint8)
-            seconds = (time.perf_counter() - start) / len(group)
-            for index, image in zip(group, stylized):
-                outputs[index] = (batch[index][0], image, seconds)
-        return outputs
+                return [transfer_image(model, photo, options, out_dtype=np.uint8) for photo in photos]
+            return convert(model.transfer_photos(photos, options), np.uint8)
+        return _by_size(batch, stylize)
 
     def get_num_bytes(self, batch: Sequence[Photo]) -> int:
         """The batch's pixel bytes (Beam's throughput metrics)."""
@@ -107,13 +109,5 @@ class SavedModelHandler(FastModelHandler):
     def run_inference(self, batch: Sequence[Photo], model, inference_args: dict | None = None) -> Iterable[Stylized]:
         """One signature call per group of equal size."""
         import tensorflow as tf
-        outputs: list[Stylized | None] = [None] * len(batch)
         extra = {name: tf.constant(value) for name, value in self.extra_inputs.items()}
-        for group in _same_size_groups(batch):
-            start = time.perf_counter()
-            photos = np.stack([batch[index][1] for index in group])
-            stylized = model(images=tf.constant(photos, tf.uint8), **extra)["stylized"].numpy()
-            seconds = (time.perf_counter() - start) / len(group)
-            for index, image in zip(group, stylized):
-                outputs[index] = (batch[index][0], image, seconds)
-        return outputs
+        return _by_size(batch, lambda photos: model(images=tf.constant(photos, tf.uint8), **extra)["stylized"].numpy())

@@ -80,7 +80,7 @@ def describe_signatures(model) -> str:
     if model.needs_style:
         return ("serving_default uint8 images, style, strength -> stylized; "
                 "stylize_encoded image_bytes, style_bytes, strength -> png_bytes")
-    weights = ", style_weights" if getattr(model, "styles", None) and not model.style_fixed else ""
+    weights = ", style_weights" if model.takes_style_weights else ""
     return (f"serving_default uint8 images{weights} -> stylized; stylize_encoded image_bytes{weights} -> png_bytes"
             + ("; style names in assets/style_names.txt" if weights else ""))
 
@@ -88,9 +88,9 @@ def describe_signatures(model) -> str:
 def _network_archive(model) -> tuple[keras.export.ExportArchive, dict, dict]:
     """A transform network's two signatures: uint8 images, or encoded files; a multi-style network
     not fixed to one style also takes ``style_weights``. With their warm-up inputs and assets."""
-    network, names = model.network, list(getattr(model, "styles", ()))
+    network, names, takes_weights = model.network, model.styles, model.takes_style_weights
     fixed = None
-    if names and getattr(model, "style_fixed", False):
+    if names and not takes_weights:
         fixed = tf.constant(model.style_weights, tf.float32)  # baked in: the export serves this style alone
 
     def apply(images: tf.Tensor, weights: tf.Tensor | None) -> tf.Tensor:
@@ -110,7 +110,6 @@ def _network_archive(model) -> tuple[keras.export.ExportArchive, dict, dict]:
             return tf.io.encode_png(_to_uint8(apply(image[None], style_weights)[0]))
         return {"png_bytes": tf.map_fn(one, image_bytes, fn_output_signature=tf.string)}
 
-    takes_weights = bool(names) and fixed is None
     weights_spec = [tf.TensorSpec([len(names)], tf.float32, name="style_weights")] if takes_weights else []
     archive = keras.export.ExportArchive()
     archive.track(network)
@@ -183,11 +182,11 @@ def export_tflite(model, path: str | Path, size: tuple[int, int] = (512, 512)) -
     if fitted != tuple(size):
         raise UserError(f"the TFLite input size must be multiples of {SIZE_MULTIPLE}, got {size[0]}x{size[1]}; "
                         f"resize photos to it (e.g. {fitted[0]}x{fitted[1]})")
-    network, styles = model.network, len(getattr(model, "styles", ()))
+    network, styles = model.network, len(model.styles)
     archive = keras.export.ExportArchive()
     archive.track(network)
     images = tf.TensorSpec([1, *size, 3], tf.float32, name="images")
-    if styles and getattr(model, "style_fixed", False):  # one style by name: baked in, images only
+    if styles and not model.takes_style_weights:  # one style by name: baked in, images only
         fixed = tf.constant(np.asarray(model.style_weights, np.float32)[None])
         archive.add_endpoint("serving_default", lambda images: {
             "stylized": network([images, fixed], training=False)}, [images])
@@ -203,4 +202,4 @@ def export_tflite(model, path: str | Path, size: tuple[int, int] = (512, 512)) -
         converter.optimizations = [tf.lite.Optimize.DEFAULT]
         converter.target_spec.supported_types = [tf.float16]
         payload = converter.convert()
-    return write_atomically(path, lambda handle, _: handle.write(payload))
+    return write_atomically(path, lambda handle: handle.write(payload))

@@ -244,7 +244,7 @@ def _train(config: ml_collections.ConfigDict, task, data_dir: str | Path, output
         manager.save(checkpoint_number=current)
         save_weights(output_dir / "model.npz", model, {**task.metadata, "steps": steps_before + current})
         record = {**run, "steps": current, "seconds_this_process": round(seconds, 1)}
-        images_lib.write_atomically(run_file, lambda h, _: h.write(json.dumps(record, indent=1)), binary=False)
+        images_lib.write_atomically(run_file, lambda h: h.write(json.dumps(record, indent=1)), binary=False)
 
     start, interval_start, sums, count, last = time.perf_counter(), time.perf_counter(), {}, 0, {}
     current = resumed_from

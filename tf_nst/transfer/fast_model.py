@@ -96,6 +96,12 @@ class StyleModel:
     def _inputs(self, batch: tf.Tensor):
         return [batch, tf.tile(tf.constant(self.style_weights)[None], [batch.shape[0], 1])] if self.styles else batch
 
+    @property
+    def takes_style_weights(self) -> bool:
+        """Whether its exports take the style as weights per request (the whole multi-style network)
+        rather than serving its selected style alone (a single-style network, or ``style_fixed``)."""
+        return bool(self.styles) and not self.style_fixed
+
     def select(self, style: int | str | dict[str, float]) -> "StyleModel":
         """Choose the style of a multi-style network: an index, a name, or {name: weight} (a blend)."""
         if not self.styles:
