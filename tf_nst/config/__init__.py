@@ -14,6 +14,7 @@ from tf_nst.core.errors import UserError
 
 BACKBONES = ("vgg16", "vgg19", "resnet50")
 OPTIMIZERS = ("lbfgs", "adam", "nadam", "sgd")
+LINE_SEARCHES = ("none", "hager_zhang")
 INITS = ("content", "style", "noise", "universal")
 PRECISIONS = ("auto", "float32", "mixed_bfloat16")
 CONTENT_LOSS_FORMS = ("half_sum", "mean")
@@ -71,8 +72,12 @@ def _kind(kind: str) -> ml_collections.ConfigDict:
 def base_config() -> ml_collections.ConfigDict:
     """Defaults: a quick VGG19 / L-BFGS Gatys run that finishes in minutes on a laptop CPU."""
     config = _loss_fields(_kind("optimization"))
-    # "lbfgs" (tfp.optimizer.lbfgs_minimize) | "adam" | "nadam" | "sgd".
+    # "lbfgs" | "adam" | "nadam" | "sgd".
     config.optimizer = "lbfgs"
+    # L-BFGS step rule: "none" (the unit quasi-Newton step, as torch.optim.LBFGS and neural-style: one
+    # loss evaluation per step, a retry only when the loss rises) | "hager_zhang"
+    # (tfp.optimizer.lbfgs_minimize's Wolfe line search: 2-3 evaluations per step, a little lower per step).
+    config.line_search = "none"
     # Step size for adam/nadam/sgd in units of pixel intensity in [0, 1]; beta_1/epsilon for adam/nadam.
     config.learning_rate = 0.02
     config.beta_1 = 0.9
@@ -315,7 +320,8 @@ def validate(config: ml_collections.ConfigDict) -> ml_collections.ConfigDict:
     """Check every field; raise UserError with a one-line message on the first bad one."""
     check_kind(config, "optimization")
     _validate_loss_fields(config)
-    for field, choices in (("optimizer", OPTIMIZERS), ("init", INITS), ("preserve_color", PRESERVE_COLOR)):
+    for field, choices in (("optimizer", OPTIMIZERS), ("line_search", LINE_SEARCHES), ("init", INITS),
+                           ("preserve_color", PRESERVE_COLOR)):
         _choice(config, field, choices)
     _non_negative(config, "epsilon")
     if not config.scales or any(not isinstance(s, (int, float)) or not 0 < s <= 1 for s in config.scales):

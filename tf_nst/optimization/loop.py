@@ -26,6 +26,7 @@ class OptimizerSettings:
     beta_1: float = 0.9
     epsilon: float = 1e-7
     clip_pixels: bool = True
+    line_search: str = "none"  # L-BFGS: "none" (one loss evaluation per step) | "hager_zhang" (tfp)
 
 
 @dataclasses.dataclass
@@ -61,7 +62,7 @@ def optimize_image(loss_fn: LossFn, init: np.ndarray, steps: int, settings: Opti
     does ``should_stop()`` returning True after a step (``stop_reason="stopped"``: a Stop button).
     """
     image = tf.Variable(init[None].astype(np.float32), name="image")
-    run = _run_lbfgs if settings.name == "lbfgs" else _run_first_order
+    run = _RUNNERS[settings.line_search] if settings.name == "lbfgs" else _run_first_order
     history: list[dict] = []
     latest = last_good = init.astype(np.float32)
     start = time.perf_counter()
@@ -119,7 +120,107 @@ def _run_first_order(loss_fn: LossFn, image: tf.Variable, steps: int, settings: 
         yield step, losses, evaluated, image.numpy()[0]
 
 
-def _run_lbfgs(loss_fn: LossFn, image: tf.Variable, steps: int, settings: OptimizerSettings):
+class _CorrectionPairs:
+    """The last ``size`` L-BFGS steps s and gradient changes y, in preallocated float32 rows so that a
+    step allocates no image-sized arrays; :meth:`direction` is the two-loop recursion (Nocedal & Wright
+    Alg. 7.4) with the usual initial scaling s.y / y.y."""
+
+    def __init__(self, size: int, length: int):
+        self.s = np.zeros((size, length), np.float32)
+        self.y = np.zeros((size, length), np.float32)
+        self.rho = np.zeros(size)
+        self.count = self.newest = 0
+        self._scratch = np.empty(length, np.float32)
+
+    def add(self, s: np.ndarray, y: np.ndarray) -> None:
+        curvature = float(np.dot(s, y))
+        if curvature <= 1e-8 * float(np.linalg.norm(s)) * float(np.linalg.norm(y)):
+            return  # no positive curvature along the step (a non-convex stretch): keep the older pairs
+        self.newest = (self.newest + 1) % len(self.rho) if self.count else 0
+        self.s[self.newest], self.y[self.newest], self.rho[self.newest] = s, y, 1.0 / curvature
+        self.count = min(self.count + 1, len(self.rho))
+
+    def direction(self, gradient: np.ndarray, out: np.ndarray) -> np.ndarray:
+        """-H gradient into ``out``; the scaled steepest descent while no pair is stored."""
+        np.negative(gradient, out=out)
+        order = [(self.newest - i) % len(self.rho) for i in range(self.count)]
+        alphas = []
+        for i in order:
+            alphas.append(self.rho[i] * float(np.dot(self.s[i], out)))
+            out -= np.multiply(self.y[i], alphas[-1], out=self._scratch)
+        if self.count:
+            out *= 1.0 / (self.rho[self.newest] * float(np.dot(self.y[self.newest], self.y[self.newest])))
+        for i, alpha in zip(reversed(order), reversed(alphas)):
+            beta = self.rho[i] * float(np.dot(self.y[i], out))
+            out += np.multiply(self.s[i], alpha - beta, out=self._scratch)
+        return out
+
+
+#: The largest change of any pixel (in [0, 1]) one L-BFGS step may make: the quasi-Newton step is
+#: unit-length in theory, but a Gram loss is quartic in the pixels, so a curvature estimate from a
+#: flat start can propose a jump that overflows it.
+MAX_PIXEL_STEP = 0.1
+
+
+def _run_lbfgs_unit_step(loss_fn: LossFn, image: tf.Variable, steps: int, settings: OptimizerSettings):
+    """L-BFGS with the unit step and no line search, as torch.optim.LBFGS by default and neural-style:
+    one loss evaluation per step instead of the 2-3 a Wolfe line search spends (tfp has no such mode).
+
+    Two safeguards replace the line search: a step is shortened so that no pixel moves by more than
+    :data:`MAX_PIXEL_STEP`, and a step that raises the loss (or overflows it) is quartered and retried,
+    which costs an evaluation only when it happens. Ten refusals in a row end the run: converged as far
+    as the direction can tell, or, if no trial had a finite loss, stopped with a non-finite loss. A loss with state (MRF matches) is refreshed before each step and the
+    loss at the current image re-evaluated, so that each comparison is made on one function.
+    """
+    refresh = _refresher(loss_fn, image)
+
+    @tf.function
+    def evaluate():
+        with tf.GradientTape() as tape:
+            losses = loss_fn(image.read_value())  # a tensor: nested functions' traces key on variables
+        return losses, tf.reshape(tape.gradient(losses["total"], image), [-1])
+
+    position = image.numpy().reshape(-1)
+    losses, gradient = evaluate()
+    gradient = gradient.numpy()
+    pairs = _CorrectionPairs(10, position.size)
+    direction = np.empty_like(position)
+    step_size = min(1.0, 1.0 / max(float(np.abs(gradient).sum()), 1e-30))  # torch's first step
+    for step in range(1, steps + 1):
+        if refresh is not None and step > 1:
+            refresh(image)
+            losses, gradient = evaluate()
+            gradient = gradient.numpy()
+        current = float(losses["total"])
+        if not np.isfinite(current):
+            yield step, losses, position.reshape(image.shape[1:]), position.reshape(image.shape[1:])
+            return
+        if not np.any(gradient):
+            return  # gradient vanished: nothing left to do
+        pairs.direction(gradient, direction)
+        step_size = min(step_size, MAX_PIXEL_STEP / max(float(np.abs(direction).max()), 1e-30))
+        finite_trial = False
+        for _ in range(10):
+            image.assign(np.reshape(position + step_size * direction, image.shape))
+            new_losses, new_gradient = evaluate()
+            trial = float(new_losses["total"])
+            finite_trial = finite_trial or bool(np.isfinite(trial))
+            if trial <= current:  # NaN and Inf compare False
+                break
+            step_size *= 0.25
+        else:
+            image.assign(np.reshape(position, image.shape))
+            if not finite_trial:
+                raise _EarlyStop(f"loss became non-finite at step {step} (every shortened L-BFGS step); "
+                                 "kept the last finite image")
+            return  # no decrease along the direction: converged as far as L-BFGS can tell
+        new_position, new_gradient = image.numpy().reshape(-1), new_gradient.numpy()
+        pairs.add(step_size * direction, new_gradient - gradient)  # the step taken, not a float32 difference
+        yield step, losses, position.reshape(image.shape[1:]), new_position.reshape(image.shape[1:])
+        position, losses, gradient, step_size = new_position, new_losses, new_gradient, 1.0
+
+
+def _run_lbfgs_hager_zhang(loss_fn: LossFn, image: tf.Variable, steps: int, settings: OptimizerSettings):
     """tfp.optimizer.lbfgs_minimize, one iteration per call, resumed from its previous state.
 
     The objective is divided by its value at the start image so that the line search
@@ -176,3 +277,6 @@ def _run_lbfgs(loss_fn: LossFn, image: tf.Variable, steps: int, settings: Optimi
         for name, var in trial.items():  # the last trial of a line search is the accepted point
             accepted[name].assign(var)
         yield step, losses, evaluated, position
+
+
+_RUNNERS = {"none": _run_lbfgs_unit_step, "hager_zhang": _run_lbfgs_hager_zhang}

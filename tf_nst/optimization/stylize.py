@@ -160,7 +160,7 @@ def stylize(content: np.ndarray, styles: Sequence[np.ndarray], config: ml_collec
         if any(region.shape != content.shape[:2] for region in style_regions):
             raise UserError("style region masks must have the content image's size")
     settings = OptimizerSettings(config.optimizer, config.learning_rate, config.beta_1, config.epsilon,
-                                 config.clip_pixels)
+                                 config.clip_pixels, config.line_search)
     history: list[dict] = []
     image01, stop_reason, offset = None, None, 0
     for scale_index, size, steps in scales_to_run(config, content.shape, [s.shape for s in styles]):
@@ -184,8 +184,8 @@ def stylize(content: np.ndarray, styles: Sequence[np.ndarray], config: ml_collec
         if verbose:
             print(f"scale {scale_index + 1}/{len(config.scales)}: {content_s.shape[1]}x{content_s.shape[0]} px, "
                   f"{steps} {config.optimizer} steps", flush=True)
-        progbar = keras.utils.Progbar(steps, stateful_metrics=[f"{term}/first" for term in [*loss_fn.terms, "total"]]
-                                      + [*loss_fn.terms, "total"]) if verbose else None
+        progbar = keras.utils.Progbar(steps, stateful_metrics=RelativeTerms.possible_labels(
+            [*loss_fn.terms, "total"])) if verbose else None
         result = optimize_image(loss_fn, init, steps, settings,
                                 _progress_callback(progbar, callback, offset), should_stop)
         history += [{**record, "step": offset + record["step"], "scale": size} for record in result.history]

@@ -136,7 +136,7 @@ class MRFStyleLoss:
         """Find and keep the nearest style patches for ``features``; calls then use these matches.
 
         Keeping the matches fixed between refreshes makes the loss a smooth function of the image,
-        which an L-BFGS line search needs (the optimizer refreshes once per iteration).
+        which L-BFGS's step comparisons need (the optimizer refreshes once per iteration).
         """
         for layer in self.layer_weights:
             matches = self._search(layer, features[layer])
