@@ -31,17 +31,28 @@ def _extractor(weights_dir: str | None) -> FeatureExtractor:
     return FeatureExtractor("vgg19", STYLE_LAYERS + (CONTENT_LAYER,), "float32", weights_dir)
 
 
-def _distances(features: dict, style_features: dict) -> dict[str, float]:
+def _distances(measured: dict, style_measured: dict) -> dict[str, float]:
+    """Relative Frobenius error of the Gram matrices, per layer of :data:`STYLE_LAYERS`."""
     distances = {}
     for layer in STYLE_LAYERS:
-        target = gram_matrix(style_features[layer])
-        distances[layer] = float(tf.norm(gram_matrix(features[layer]) - target) / tf.norm(target))
+        target = style_measured[layer]
+        distances[layer] = float(tf.norm(measured[layer] - target) / tf.norm(target))
     return distances
+
+
+def _measured(extractor: FeatureExtractor, batch: tf.Tensor) -> dict[str, tf.Tensor]:
+    """What :func:`compare` reads of an image: the Gram matrix per style layer and the content
+    layer's features (not the large early feature maps, which nothing reads once their Gram is made)."""
+    features = extractor(batch)
+    return {**{layer: gram_matrix(features[layer])[0] for layer in STYLE_LAYERS},
+            CONTENT_LAYER: features[CONTENT_LAYER][0]}
 
 
 def gram_distances(extractor: FeatureExtractor, image: np.ndarray, style: np.ndarray) -> dict[str, float]:
     """Relative Gram error of ``image`` to ``style`` per layer of :data:`STYLE_LAYERS`."""
-    return _distances(extractor(tf.constant(image[None])), extractor(tf.constant(style[None])))
+    image_features, style_features = extractor(tf.constant(image[None])), extractor(tf.constant(style[None]))
+    return _distances({layer: gram_matrix(image_features[layer]) for layer in STYLE_LAYERS},
+                      {layer: gram_matrix(style_features[layer]) for layer in STYLE_LAYERS})
 
 
 def luminance_ssim(image: np.ndarray, reference: np.ndarray) -> float:
@@ -52,15 +63,16 @@ def luminance_ssim(image: np.ndarray, reference: np.ndarray) -> float:
 
 
 class QualityFeatures:
-    """The VGG19 features :func:`compare` reads, of float32 0..255 images [H, W, 3]: built once and
-    compiled, for measuring many images in one process."""
+    """What :func:`compare` reads of float32 0..255 images [H, W, 3] (Gram matrices of the style layers,
+    content features): VGG19 built once and the whole measurement compiled, for many images in one
+    process; the Grams of a photo or painting shared by many comparisons are made once."""
 
     def __init__(self, weights_dir: str | None = None):
         extractor = _extractor(weights_dir)
-        self._features = tf.function(lambda batch: extractor(batch), reduce_retracing=True)
+        self._measure = tf.function(lambda batch: _measured(extractor, batch), reduce_retracing=True)
 
     def __call__(self, image: np.ndarray) -> dict[str, tf.Tensor]:
-        return self._features(tf.constant(np.asarray(image, np.float32)[None]))
+        return self._measure(tf.constant(np.asarray(image, np.float32)[None]))
 
 
 def compare(image: np.ndarray, content: np.ndarray, features: dict, content_features: dict,
@@ -73,7 +85,7 @@ def compare(image: np.ndarray, content: np.ndarray, features: dict, content_feat
         raise ValueError(f"content is {content.shape[:2]}, the image {(height, width)}")
     per_layer = _distances(features, style_features)
     content_per_layer = _distances(content_features, style_features)
-    image_content, content_content = features[CONTENT_LAYER], content_features[CONTENT_LAYER]
+    image_content, content_content = features[CONTENT_LAYER], content_features[CONTENT_LAYER]  # same size
     gram_mean = float(np.mean(list(per_layer.values())))
     content_gram_mean = float(np.mean(list(content_per_layer.values())))
     return {
