@@ -12,6 +12,16 @@ def test_progress_terms_are_fractions_of_their_first_value():
     assert relative({"style": 1151326355456.0, "tv": 0.0}) == [("style/first", 1.0), ("tv", 0.0)]
     assert relative({"style": 575663177728.0, "tv": 3.0}) == [("style/first", 0.5), ("tv", 3.0)]
     assert relative.labels == ["style/first", "tv"]
+    assert set(relative.labels) <= set(RelativeTerms.possible_labels(["style", "tv"]))
+
+
+def test_a_term_that_starts_at_zero_is_a_fraction_of_the_largest_first_term():
+    from tf_nst.core.console import RelativeTerms
+    relative = RelativeTerms()  # a run from the photo: the content loss starts at float noise
+    assert relative({"content": 0.0015, "style": 2e13, "total": 2e13}) == [
+        ("content/first_total", 0.0015 / 2e13), ("style/first", 1.0), ("total/first", 1.0)]
+    assert relative({"content": 1e11, "style": 4e11, "total": 5e11})[0] == ("content/first_total", 0.005)
+    assert RelativeTerms()({"a": 0.0, "b": 0.0}) == [("a", 0.0), ("b", 0.0)]
 
 
 @pytest.mark.parametrize("argv, expected", [
