@@ -1,9 +1,13 @@
 """Shared fixtures. The suite needs the real pretrained weights: no random stand-ins."""
 from __future__ import annotations
 
+import contextlib
+import io
 import os
+import signal
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -58,8 +62,78 @@ def style_image() -> np.ndarray:
     return images.load_image(DATA / "styles" / "starry_night.jpg")
 
 
+#: What "small" means in a test, per kind of config: the fields a test does not set itself.
+TINY_SETTINGS = {
+    "optimization": {"image_size": 64, "steps": 3},
+    "transform_training": {"image_size": 64, "batch_size": 2, "width": 0.25, "steps": 4},
+    "decoder_training": {"image_size": 64, "batch_size": 2, "steps": 4},
+}
+
+
+def tiny(preset: str, **overrides):
+    """``preset`` at test size (:data:`TINY_SETTINGS` for its kind; a training run logs, checkpoints and
+    draws samples once, at its last step, unless told otherwise); ``overrides`` win."""
+    from tf_nst import config
+    kind = config.load_config_file(preset).kind
+    settings = {**TINY_SETTINGS[kind], **overrides}
+    if kind != "optimization":
+        for field in ("log_every", "checkpoint_every", "sample_every"):
+            settings.setdefault(field, settings["steps"])
+    return config.load_config_file(preset, **settings)
+
+
+def tiny_flags(preset: str, **overrides) -> list[str]:
+    """:func:`tiny` as ``tf-nst`` flags: ``--config=PRESET --config.FIELD=VALUE ...``."""
+    from tf_nst import config
+    defaults = config.load_config_file(preset)
+    settings = tiny(preset, **overrides)
+    return [f"--config={preset}"] + [f"--config.{field}={settings[field]}" for field in sorted(settings.keys())
+                                     if settings[field] != defaults[field]]
+
+
 def run_cli(*args: str, cwd: Path | None = None, timeout: int = 600) -> subprocess.CompletedProcess:
     """Run ``tf-nst ARGS`` in a fresh process, as a user would."""
     return subprocess.run([sys.executable, "-m", "tf_nst.cli.main", *args], cwd=cwd or REPO,
                           capture_output=True, text=True, timeout=timeout,
                           env={**os.environ, "PYTHONPATH": str(REPO)})
+
+
+def run_cli_in_process(*args: str) -> subprocess.CompletedProcess:
+    """Run ``tf-nst ARGS`` in this process, for bad flags and bad input that the CLI refuses before it
+    starts TensorFlow: the same exit code and one-line message without a Python start-up per case.
+
+    absl's FLAGS is one global registry and each subcommand defines its flags when its module is
+    imported, so the module is imported afresh and every flag it defined is removed afterwards (two
+    subcommands define ``--content``); signal handlers, absl's verbosity, ``__main__``'s docstring, the
+    environment, the warning filters and ``sys.argv``, which the CLI may set or read, are put back.
+    """
+    from absl import app, flags, logging as absl_logging  # noqa: F401  (app defines flags: keep them)
+    from tf_nst.cli import common, main as cli_main  # noqa: F401  (common: shared, defines none)
+    registry = flags.FLAGS
+    flags_before, modules_before = set(registry), set(sys.modules)
+    handlers = {number: signal.getsignal(number) for number in (signal.SIGINT, signal.SIGTERM)}
+    main_doc, verbosity = sys.modules["__main__"].__doc__, absl_logging.get_verbosity()
+    environment, warning_filters, argv = dict(os.environ), list(warnings.filters), sys.argv
+    sys.argv = ["tf-nst", *args]  # ml_collections' --config reads it to define the --config.FIELD flags
+    stdout, stderr, code = io.StringIO(), io.StringIO(), 0
+    try:
+        with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+            cli_main.main(["tf-nst", *args])
+    except SystemExit as exit_:
+        code = exit_.code if isinstance(exit_.code, int) else (0 if exit_.code is None else 1)
+    finally:
+        for name in set(registry) - flags_before:
+            delattr(registry, name)
+        registry.unparse_flags()
+        for name in set(sys.modules) - modules_before:
+            if name.startswith("tf_nst.cli.") and name != "tf_nst.cli.common":
+                del sys.modules[name]
+        for number, handler in handlers.items():
+            signal.signal(number, handler)
+        sys.modules["__main__"].__doc__ = main_doc
+        absl_logging.set_verbosity(verbosity)
+        os.environ.clear()
+        os.environ.update(environment)
+        warnings.filters[:] = warning_filters
+        sys.argv = argv
+    return subprocess.CompletedProcess(["tf-nst", *args], code, stdout.getvalue(), stderr.getvalue())

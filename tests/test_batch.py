@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import DATA, REPO, run_cli
+from conftest import DATA, REPO, run_cli, run_cli_in_process
 
 pytest.importorskip("apache_beam")
 RUNNER = "--runner=FnApiRunner"  # offline: the DirectRunner would first try to download Prism
@@ -97,10 +97,10 @@ def test_a_killed_batch_resumes_and_leaves_nothing_partial(photos, tmp_path):
 
 
 def test_batch_refuses_bad_arguments_in_one_line(tmp_path, photos):
-    nothing = run_cli("batch", f"--input={tmp_path}/none/*.jpg", f"--output={tmp_path / 'o'}", RUNNER)
+    nothing = run_cli_in_process("batch", f"--input={tmp_path}/none/*.jpg", f"--output={tmp_path / 'o'}", RUNNER)
     assert nothing.returncode == 2 and "no files match" in nothing.stderr and "Traceback" not in nothing.stderr
-    unknown = run_cli("batch", f"--input={photos}/*", f"--output={tmp_path / 'o'}", "--model=nope", RUNNER)
+    unknown = run_cli_in_process("batch", f"--input={photos}/*", f"--output={tmp_path / 'o'}", "--model=nope", RUNNER)
     assert unknown.returncode == 2 and "unknown model" in unknown.stderr
-    same = run_cli("batch", f"--input={photos}/*", f"--output={photos}", RUNNER)
+    same = run_cli_in_process("batch", f"--input={photos}/*", f"--output={photos}", RUNNER)
     assert same.returncode == 2 and "refusing to overwrite" in same.stderr
     assert not list(photos.glob("*.jsonl"))

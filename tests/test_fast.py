@@ -14,23 +14,18 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from conftest import DATA, REPO, run_cli
+from conftest import DATA, REPO, run_cli, run_cli_in_process, tiny, tiny_flags
 
 STYLE = str(DATA / "styles" / "wave.jpg")
-TINY = {"image_size": 64, "batch_size": 2, "width": 0.25, "log_every": 5, "checkpoint_every": 5,
-        "sample_every": 5, "precision": "auto"}
+EVERY_5 = {"log_every": 5, "checkpoint_every": 5, "sample_every": 5}  # kill -9 and resume need several saves
 
 
 def tiny_config(**overrides):
-    from tf_nst import config
-    cfg = config.load_config_file("johnson2016")
-    for field, value in {**TINY, **overrides}.items():
-        cfg[field] = value
-    return cfg
+    return tiny("johnson2016", **{**EVERY_5, **overrides})
 
 
 def cli_overrides(**overrides) -> list[str]:
-    return [f"--config.{k}={v}" for k, v in {**TINY, **overrides}.items()]
+    return tiny_flags("johnson2016", **{**EVERY_5, **overrides})
 
 
 @pytest.fixture(scope="module")
@@ -86,7 +81,7 @@ def test_rerunning_a_finished_run_restores_the_same_weights(tmp_path, photos):
 def test_kill_9_during_training_then_rerun_resumes(tmp_path, photos):
     output = tmp_path / "run"
     command = [sys.executable, "-m", "tf_nst.cli.main", "train", f"--style={STYLE}", f"--data={photos}",
-               f"--output={output}", "--config=johnson2016", *cli_overrides(steps=10_000)]
+               f"--output={output}", *cli_overrides(steps=10_000)]
     process = subprocess.Popen(command, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                env={**os.environ, "PYTHONPATH": str(REPO)})
     try:
@@ -95,7 +90,7 @@ def test_kill_9_during_training_then_rerun_resumes(tmp_path, photos):
             time.sleep(0.5)
         assert process.poll() is None, "training exited before it was killed"
         second = run_cli("train", f"--style={STYLE}", f"--data={photos}", f"--output={output}",
-                         "--config=johnson2016", *cli_overrides(steps=20))
+                         *cli_overrides(steps=20))
         assert second.returncode == 2 and "another tf-nst train is writing to" in second.stderr, second.stderr
     finally:
         process.send_signal(signal.SIGKILL)
@@ -105,7 +100,7 @@ def test_kill_9_during_training_then_rerun_resumes(tmp_path, photos):
     saved = max(int(path.stem.split("-")[1]) for path in (output / "checkpoints").glob("ckpt-*.index"))
     assert saved >= 10
     result = run_cli("train", f"--style={STYLE}", f"--data={photos}", f"--output={output}",
-                     "--config=johnson2016", *cli_overrides(steps=saved + 5))
+                     *cli_overrides(steps=saved + 5))
     assert result.returncode == 0, result.stderr
     assert f"resuming from step {saved}" in result.stdout
     assert json.loads((output / "run.json").read_text())["steps"] == saved + 5
@@ -114,7 +109,7 @@ def test_kill_9_during_training_then_rerun_resumes(tmp_path, photos):
 @pytest.mark.slow
 def test_mirrored_strategy_on_two_logical_cpus(tmp_path, photos):
     result = run_cli("train", f"--style={STYLE}", f"--data={photos}", f"--output={tmp_path}",
-                     "--config=johnson2016", "--logical_cpus=2",
+                     "--logical_cpus=2",
                      *cli_overrides(steps=5, strategy="mirrored"))
     assert result.returncode == 0, result.stderr
     assert "MirroredStrategy with 2 replica(s)" in result.stdout
@@ -168,10 +163,10 @@ def test_folder_transfer_skips_an_unreadable_file(tmp_path, trained):
 
 def test_transfer_refuses_bad_models_and_output_over_input(tmp_path, trained):
     photo = str(DATA / "content" / "chicago.jpg")
-    unknown = run_cli("transfer", "--model=no_such_style", f"--input={photo}", f"--output={tmp_path / 'o.png'}")
+    unknown = run_cli_in_process("transfer", "--model=no_such_style", f"--input={photo}", f"--output={tmp_path / 'o.png'}")
     assert unknown.returncode == 2 and "unknown model" in unknown.stderr and "Traceback" not in unknown.stderr
     (tmp_path / "in").mkdir()
-    same = run_cli("transfer", f"--model={trained}", f"--input={tmp_path / 'in'}", f"--output={tmp_path / 'in'}")
+    same = run_cli_in_process("transfer", f"--model={trained}", f"--input={tmp_path / 'in'}", f"--output={tmp_path / 'in'}")
     assert same.returncode == 2 and "refusing to overwrite" in same.stderr
 
 

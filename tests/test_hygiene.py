@@ -8,7 +8,7 @@ import threading
 import numpy as np
 import pytest
 
-from conftest import DATA, bf16_can_run, run_cli
+from conftest import DATA, bf16_can_run, run_cli, run_cli_in_process
 
 
 @pytest.mark.parametrize("command, config, kind", [
@@ -20,7 +20,7 @@ def test_a_config_of_the_wrong_kind_is_one_line_naming_its_command(tmp_path, com
     args = [f"--config={config}", f"--style={DATA / 'styles' / 'wave.jpg'}"]
     args += ([f"--data={DATA / 'train'}", f"--output={tmp_path / 'model'}"] if command == "train" else
              [f"--content={DATA / 'content' / 'chicago.jpg'}", f"--output={tmp_path / 'out.png'}"])
-    result = run_cli(command, *args)
+    result = run_cli_in_process(command, *args)
     assert result.returncode == 2
     assert result.stderr.strip().splitlines()[-1].startswith(f"tf-nst {command}: error: this is a {kind}")
     assert "Traceback" not in result.stderr and not any(tmp_path.iterdir())

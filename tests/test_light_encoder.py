@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from conftest import DATA
+from conftest import DATA, tiny
 
 
 def test_the_light_encoder_starts_as_vgg19_pruned_to_its_largest_filters(content_image):
@@ -32,10 +32,8 @@ def test_the_light_encoder_starts_as_vgg19_pruned_to_its_largest_filters(content
 
 @pytest.mark.slow
 def test_training_the_light_encoder_lowers_its_distillation_and_reconstruction_losses(tmp_path):
-    from tf_nst import config as config_lib
     from tf_nst.training.trainer import train
-    cfg = config_lib.load_config_file("wang2020_light_universal", image_size=64,
-                                      batch_size=2, steps=30, log_every=5, checkpoint_every=30, sample_every=30)
+    cfg = tiny("wang2020_light_universal", steps=30, log_every=5)
     records = []
     train(cfg, DATA / "train" / "kodak24", tmp_path, verbose=False, callback=lambda step, losses: records.append(losses))
     assert len(records) == 6

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from conftest import DATA, SHARED, run_cli
+from conftest import DATA, SHARED, run_cli, run_cli_in_process
 from tf_nst.media import images
 from tf_nst.perceptual import losses
 from tf_nst.segmentation import masks
@@ -160,7 +160,7 @@ def test_segment_cli_writes_an_8bit_mask_and_overlay(tmp_path):
     (["--mask=deeplabv3", "--threshold=2"], "threshold must be between 0 and 1"),
 ])
 def test_bad_mask_input_gives_one_line_errors(tmp_path, flags, message):
-    result = run_cli("segment", f"--input={PHOTO}", f"--output={tmp_path / 'm.png'}", *flags)
+    result = run_cli_in_process("segment", f"--input={PHOTO}", f"--output={tmp_path / 'm.png'}", *flags)
     assert result.returncode == 2 and message in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1, result.stderr
     assert not (tmp_path / "m.png").exists()
@@ -236,7 +236,7 @@ def test_rapid_local_transfer_keeps_the_people_and_restyles_the_background(tmp_p
 def test_transfer_and_stylize_reject_bad_mask_input(tmp_path, command, flags, message):
     io = ([f"--input={PHOTO}", f"--output={tmp_path / 'o.png'}"] if command == "transfer" else
           [f"--content={PHOTO}", f"--output={tmp_path / 'o.png'}", "--config.steps=1", "--config.image_size=32"])
-    result = run_cli(command, *io, *flags)
+    result = run_cli_in_process(command, *io, *flags)
     assert result.returncode == 2 and message in result.stderr, result.stderr
     assert len(result.stderr.strip().splitlines()) == 1, result.stderr
     assert not (tmp_path / "o.png").exists()

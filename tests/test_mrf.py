@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from conftest import DATA, run_cli
+from conftest import DATA, run_cli, run_cli_in_process
 from tf_nst import config as config_lib
 from tf_nst.media import images
 from tf_nst.perceptual import mrf
@@ -132,10 +132,10 @@ def test_semantic_maps_through_the_cli(tmp_path):
     assert max(images.load_image(tmp_path / "doodle.png").shape[:2]) == 64
     history = json.loads((tmp_path / "doodle.json").read_text())["history"]
     assert history[-1]["mrf"] < history[0]["mrf"], (history[0], history[-1])  # the guided patch loss acts
-    half = run_cli("stylize", "--config=li_wand_mrf", f"--content_map={styles / 'doodle_monet_sem.png'}",
+    half = run_cli_in_process("stylize", "--config=li_wand_mrf", f"--content_map={styles / 'doodle_monet_sem.png'}",
                    f"--output={tmp_path / 'x.png'}")
     assert half.returncode == 2 and "needs both --content_map and --style_map" in half.stderr
-    gram_only = run_cli("stylize", f"--content_map={styles / 'doodle_monet_sem.png'}",
+    gram_only = run_cli_in_process("stylize", f"--content_map={styles / 'doodle_monet_sem.png'}",
                         f"--style_map={styles / 'doodle_monet_sem.png'}", f"--output={tmp_path / 'y.png'}")
     assert gram_only.returncode == 2 and "mrf_weight > 0" in gram_only.stderr
 

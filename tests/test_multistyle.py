@@ -40,14 +40,12 @@ def test_a_multistyle_network_round_trips_through_its_weight_file(tmp_path):
 @pytest.mark.slow
 def test_training_three_styles_lowers_each_styles_loss(tmp_path):
     from conftest import DATA
-    from tf_nst import config
+    from conftest import tiny
     from tf_nst.media import images
     from tf_nst.training.trainer import train
     names = ("wave", "the_scream", "udnie")
     styles = [images.load_image(DATA / "styles" / f"{name}.jpg") for name in names]
-    cfg = config.load_config_file("johnson2016", image_size=64, batch_size=2, width=0.25,
-                                  steps=60, learning_rate=3e-3, log_every=6, checkpoint_every=60, sample_every=60,
-                                  precision="auto")
+    cfg = tiny("johnson2016", steps=60, learning_rate=3e-3, log_every=6)
     records = []
     result = train(cfg, DATA / "train" / "bsds500_val", tmp_path, styles, names, verbose=False,
                    callback=lambda step, losses: records.append(losses))
@@ -61,15 +59,14 @@ def test_training_three_styles_lowers_each_styles_loss(tmp_path):
 def test_a_trained_multistyle_network_selects_blends_and_serves_its_styles(tmp_path):
     import subprocess
     import sys
-    from conftest import DATA, run_cli
-    from tf_nst import config
+    from conftest import DATA, run_cli, run_cli_in_process
+    from conftest import tiny
     from tf_nst.serving import export
     from tf_nst.media import images
     from tf_nst.training.trainer import train
     from tf_nst.models.loading import load_model
     names = ("wave", "the_scream")
-    cfg = config.load_config_file("johnson2016", image_size=64, batch_size=2, width=0.25,
-                                  steps=4, log_every=2, checkpoint_every=4, sample_every=4)
+    cfg = tiny("johnson2016", log_every=2)
     train(cfg, DATA / "train" / "bsds500_val", tmp_path / "m", [images.load_image(DATA / "styles" / f"{n}.jpg")
                                                                  for n in names], names, verbose=False)
     model = load_model(tmp_path / "m", "float32")
@@ -85,8 +82,8 @@ def test_a_trained_multistyle_network_selects_blends_and_serves_its_styles(tmp_p
     expected = model.select({"wave": 0.5, "the_scream": 0.5}).transfer(images.resize_long_side(
         images.load_image(DATA / "content" / "chicago.jpg"), 64))
     assert np.abs(images.load_image(out) - expected).max() <= 1.0
-    bad = run_cli("transfer", f"--model={tmp_path / 'm'}", f"--input={DATA / 'content' / 'chicago.jpg'}",
-                  f"--output={tmp_path / 'x.png'}", "--blend=monet:1")
+    bad = run_cli_in_process("transfer", f"--model={tmp_path / 'm'}", f"--input={DATA / 'content' / 'chicago.jpg'}",
+                             f"--output={tmp_path / 'x.png'}", "--blend=monet:1")
     assert bad.returncode == 2 and "no style 'monet'" in bad.stderr and not (tmp_path / "x.png").exists()
     export.export_saved_model(model.select(0), tmp_path / "sm")
     np.save(tmp_path / "photo.npy", photo.round().astype(np.uint8))
@@ -101,14 +98,12 @@ def test_a_trained_multistyle_network_selects_blends_and_serves_its_styles(tmp_p
 
 @pytest.mark.slow
 def test_init_from_adds_a_style_and_leaves_the_trained_styles_outputs_unchanged(tmp_path):
-    from conftest import DATA, run_cli
-    from tf_nst import config
+    from conftest import DATA, run_cli_in_process
+    from conftest import tiny
     from tf_nst.media import images
     from tf_nst.training.trainer import train
     from tf_nst.models.loading import load_model
-    cfg = config.load_config_file("dumoulin2017_multistyle", image_size=64, batch_size=2,
-                                  width=0.25, residual_blocks=2, steps=4, log_every=2, checkpoint_every=4,
-                                  sample_every=4)
+    cfg = tiny("dumoulin2017_multistyle", residual_blocks=2, log_every=2)
     style = {name: images.load_image(DATA / "styles" / f"{name}.jpg") for name in ("wave", "the_scream", "udnie")}
     train(cfg, DATA / "train" / "bsds500_val", tmp_path / "two", [style["wave"], style["the_scream"]],
           ["wave", "the_scream"], verbose=False)
@@ -125,7 +120,7 @@ def test_init_from_adds_a_style_and_leaves_the_trained_styles_outputs_unchanged(
     assert min(np.abs(new - before.select(n).transfer(photo)).mean() for n in ("wave", "the_scream")) > 0.5
     losses = [record["style/udnie"] for record in records]  # 10 logs of 2 steps each
     assert np.mean(losses[-3:]) < np.mean(losses[:3]), losses  # only its scales and shifts learn
-    clash = run_cli("train", "--config=dumoulin2017_multistyle",
+    clash = run_cli_in_process("train", "--config=dumoulin2017_multistyle",
                     f"--init_from={tmp_path / 'two'}", f"--style={DATA / 'styles' / 'wave.jpg'}",
                     f"--data={DATA / 'train' / 'bsds500_val'}", f"--output={tmp_path / 'x'}")
     assert clash.returncode == 2 and "already has the style(s) wave" in clash.stderr, clash.stderr
@@ -134,8 +129,8 @@ def test_init_from_adds_a_style_and_leaves_the_trained_styles_outputs_unchanged(
 
 @pytest.mark.slow
 def test_finetune_from_starts_every_weight_from_a_trained_network(tmp_path):
-    from conftest import DATA, run_cli
-    from tf_nst import config
+    from conftest import DATA, run_cli_in_process
+    from conftest import tiny
     from tf_nst.media import images
     from tf_nst.networks import store as model_files
     from tf_nst.networks import transform_net
@@ -145,9 +140,7 @@ def test_finetune_from_starts_every_weight_from_a_trained_network(tmp_path):
     source.set_weights([w + rng.normal(0, 0.3, w.shape).astype(np.float32) for w in source.get_weights()])
     model_files.save_weights(tmp_path / "two.npz", source, {"width": 0.25, "residual_blocks": 1, "styles": ["a", "b"],
                                                             "reflect_border": True, "steps": 40}, dtype="float32")
-    cfg = config.load_config_file("dumoulin2017_multistyle", image_size=64, batch_size=2,
-                                  width=0.5, residual_blocks=3, steps=1, learning_rate=1e-3, log_every=1,
-                                  checkpoint_every=1, sample_every=1)
+    cfg = tiny("dumoulin2017_multistyle", width=0.5, residual_blocks=3, steps=1, learning_rate=1e-3)
     styles = [images.load_image(DATA / "styles" / f"{name}.jpg") for name in ("wave", "udnie")]
     train(cfg, DATA / "train" / "bsds500_val", tmp_path / "tuned", styles, ["wave", "udnie"], verbose=False,
           finetune_from=tmp_path / "two.npz")
@@ -157,11 +150,11 @@ def test_finetune_from_starts_every_weight_from_a_trained_network(tmp_path):
     assert metadata["steps"] == 41  # the source's steps and this run's
     steps = [np.abs(a - b).max() for a, b in zip(after, before)]  # one Adam step moves a weight by <= lr
     assert max(steps) <= 1e-3 * 1.01 + 2e-3 and np.mean([s > 1e-4 for s in steps]) > 0.5, steps
-    wrong = run_cli("train", "--config=dumoulin2017_multistyle",
+    wrong = run_cli_in_process("train", "--config=dumoulin2017_multistyle",
                     f"--finetune_from={tmp_path / 'two.npz'}", f"--style={DATA / 'styles' / 'wave.jpg'}",
                     f"--data={DATA / 'train' / 'bsds500_val'}", f"--output={tmp_path / 'x'}")
     assert wrong.returncode == 2 and "has 2 style(s) (a, b)" in wrong.stderr, wrong.stderr
-    both = run_cli("train", "--config=dumoulin2017_multistyle",
+    both = run_cli_in_process("train", "--config=dumoulin2017_multistyle",
                    f"--finetune_from={tmp_path / 'two.npz'}", f"--init_from={tmp_path / 'two.npz'}",
                    f"--style={DATA / 'styles' / 'wave.jpg'}", f"--data={DATA / 'train' / 'bsds500_val'}",
                    f"--output={tmp_path / 'x'}")
@@ -402,7 +395,7 @@ def test_padding_layers_give_numpys_reflection_and_nearest_upsampling_exactly(dt
 
 def test_the_tflite_export_of_the_bundled_network_matches_it_and_refuses_sizes_off_multiples_of_4(tmp_path):
     from ai_edge_litert.interpreter import Interpreter
-    from conftest import DATA, run_cli
+    from conftest import DATA, run_cli, run_cli_in_process
     from tf_nst.media import images
     from tf_nst.models.loading import load_model
     result = run_cli("export", "--model=multistyle", f"--tflite={tmp_path / 'm.tflite'}", "--tflite_size=344,512")
@@ -417,6 +410,6 @@ def test_the_tflite_export_of_the_bundled_network_matches_it_and_refuses_sizes_o
     lite = interpreter.get_tensor(interpreter.get_output_details()[0]["index"])[0]
     model = load_model("multistyle", "float32")
     assert np.abs(lite - model.select(model.styles[8]).transfer(photo)).mean() <= 1.0
-    bad = run_cli("export", "--model=multistyle", f"--tflite={tmp_path / 'b.tflite'}", "--tflite_size=341,512")
+    bad = run_cli_in_process("export", "--model=multistyle", f"--tflite={tmp_path / 'b.tflite'}", "--tflite_size=341,512")
     assert bad.returncode == 2 and "multiples of 4" in bad.stderr and "Traceback" not in bad.stderr
     assert not (tmp_path / "b.tflite").exists()

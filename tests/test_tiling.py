@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from conftest import DATA, run_cli
+from conftest import DATA, run_cli, run_cli_in_process
 
 PHOTO = DATA / "content" / "golden_gate.jpg"
 
@@ -169,8 +169,8 @@ def test_output_keeps_the_upright_size_of_an_exif_rotated_photo(tmp_path):
 def test_cli_bad_tiling_and_size_flags_give_one_line(tmp_path, flags, message):
     source = tmp_path / "photo.jpg"
     Image.fromarray(_photo(640, 480)).save(source)
-    result = run_cli("transfer", "--model=starry_night", f"--input={source}", f"--output={tmp_path / 'o.jpg'}",
-                     *flags)
+    result = run_cli_in_process("transfer", "--model=starry_night", f"--input={source}",
+                                f"--output={tmp_path / 'o.jpg'}", *flags)
     assert result.returncode != 0 and message in result.stderr, result.stderr
     assert "Traceback" not in result.stderr and not (tmp_path / "o.jpg").exists()
 

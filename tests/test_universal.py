@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from conftest import DATA, REPO, run_cli
+from conftest import DATA, REPO, run_cli_in_process
 
 STYLES = DATA / "styles"
 CONTENT = DATA / "content"
@@ -169,7 +169,7 @@ def test_bad_universal_input_is_one_line_and_writes_nothing(tmp_path, args, mess
     Image.new("RGB", (50, 80), "red").save(tiny)
     output = tmp_path / "out.png"
     args = [a.format(tiny=tiny, style=STYLES / "wave.jpg") for a in args]
-    result = run_cli("transfer", *args, f"--input={CONTENT / 'chicago.jpg'}", f"--output={output}")
+    result = run_cli_in_process("transfer", *args, f"--input={CONTENT / 'chicago.jpg'}", f"--output={output}")
     assert result.returncode != 0
     lines = result.stderr.strip().splitlines()
     assert lines[-1].startswith("tf-nst transfer: error:") and message in lines[-1], result.stderr[-500:]

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from conftest import DATA, REPO, run_cli
+from conftest import DATA, REPO, run_cli, run_cli_in_process
 
 CLIP = DATA / "video" / "bigbuckbunny.mp4"
 
@@ -120,8 +120,8 @@ def _bad_inputs(folder):
 
 def test_cli_bad_videos_give_one_line_and_write_nothing(tmp_path):
     for name, message in _bad_inputs(tmp_path).items():
-        result = run_cli("transfer", "--model=starry_night", f"--input={tmp_path / name}",
-                         f"--output={tmp_path / 'out.mp4'}")
+        result = run_cli_in_process("transfer", "--model=starry_night", f"--input={tmp_path / name}",
+                                    f"--output={tmp_path / 'out.mp4'}")
         assert result.returncode != 0 and message in result.stderr, (name, result.stderr)
         assert "Traceback" not in result.stderr and not (tmp_path / "out.mp4").exists()
     copy = tmp_path / "clip.mp4"

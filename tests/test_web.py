@@ -174,10 +174,10 @@ def test_the_server_stops_on_ctrl_c_and_removes_its_files(server):
 
 
 def test_bad_serve_flags_are_one_line_errors(tmp_path):
-    from conftest import run_cli
+    from conftest import run_cli_in_process
     for flag, fragment in (("--models_dir=" + str(tmp_path / "missing"), "models folder not found"),
                            ("--port=70000", "--port must be")):
-        result = run_cli("serve", flag, timeout=120)
+        result = run_cli_in_process("serve", flag)
         lines = result.stderr.strip().splitlines()
         assert result.returncode == 2 and len(lines) == 1 and fragment in lines[0], result.stderr
 
