@@ -121,9 +121,9 @@ def _run_first_order(loss_fn: LossFn, image: tf.Variable, steps: int, settings: 
 
 
 class _CorrectionPairs:
-    """The last ``size`` L-BFGS steps s and gradient changes y, in preallocated float32 rows so that a
-    step allocates no image-sized arrays; :meth:`direction` is the two-loop recursion (Nocedal & Wright
-    Alg. 7.4) with the usual initial scaling s.y / y.y."""
+    """The last ``size`` L-BFGS steps s and gradient changes y, kept in preallocated float32 rows (the
+    history is written in place, not re-allocated every step); :meth:`direction` is the two-loop
+    recursion (Nocedal & Wright Alg. 7.4) with the usual initial scaling s.y / y.y."""
 
     def __init__(self, size: int, length: int):
         self.s = np.zeros((size, length), np.float32)
@@ -169,8 +169,9 @@ def _run_lbfgs_unit_step(loss_fn: LossFn, image: tf.Variable, steps: int, settin
     Two safeguards replace the line search: a step is shortened so that no pixel moves by more than
     :data:`MAX_PIXEL_STEP`, and a step that raises the loss (or overflows it) is quartered and retried,
     which costs an evaluation only when it happens. Ten refusals in a row end the run: converged as far
-    as the direction can tell, or, if no trial had a finite loss, stopped with a non-finite loss. A loss with state (MRF matches) is refreshed before each step and the
-    loss at the current image re-evaluated, so that each comparison is made on one function.
+    as the direction can tell, or, if no trial had a finite loss, stopped with a non-finite loss.
+    A loss with state (MRF matches) is refreshed before each step and the loss at the current image
+    re-evaluated, so that each comparison is made on one function.
     """
     refresh = _refresher(loss_fn, image)
 

@@ -7,13 +7,15 @@ from pathlib import Path
 
 import ml_collections
 
+from tf_nst.core.cpu import native_bf16
 from tf_nst.core.errors import UserError
 
-#: Peak resident memory of `tf-nst stylize` = BASE_MB + MB_PER_MEGAPIXEL * megapixels at the output
-#: size, fitted to `python tools/benchmark.py --tables=memory` (VGG19, bf16; the default at 512, 1024
-#: and 2048 px within 8 %); L-BFGS keeps its history of image-sized vectors on top (gatys2016).
+#: Peak resident memory of `tf-nst stylize` = BASE_MB + MB_PER_MEGAPIXEL[precision] * megapixels at the
+#: output size, fitted to `python tools/benchmark.py --tables=memory` (VGG19; bf16: the default at 512,
+#: 1024 and 2048 px within 8 %; float32, whose activations are twice as large: the default at 1024 px,
+#: 4475 MB under ONEDNN_MAX_CPU_ISA=AVX2); L-BFGS keeps its history of image-sized vectors on top.
 BASE_MB = 1100.0
-MB_PER_MEGAPIXEL = 2250.0
+MB_PER_MEGAPIXEL = {"mixed_bfloat16": 2250.0, "float32": 4300.0}
 LBFGS_MB_PER_MEGAPIXEL = 550.0
 
 
@@ -39,7 +41,10 @@ def available_mb() -> float | None:
 def optimization_mb(config: ml_collections.ConfigDict, height: int, width: int) -> float:
     """Estimated peak resident MB of optimizing a ``height`` x ``width`` image with ``config``."""
     megapixels = height * width / 1e6
-    per_megapixel = MB_PER_MEGAPIXEL + (LBFGS_MB_PER_MEGAPIXEL if config.optimizer == "lbfgs" else 0.0)
+    precision = config.precision
+    if precision == "auto":  # what backbones.auto_precision picks on a CPU, without starting TensorFlow
+        precision = "mixed_bfloat16" if native_bf16() else "float32"
+    per_megapixel = MB_PER_MEGAPIXEL[precision] + (LBFGS_MB_PER_MEGAPIXEL if config.optimizer == "lbfgs" else 0.0)
     return BASE_MB + per_megapixel * megapixels
 
 
