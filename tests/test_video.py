@@ -47,6 +47,26 @@ def model():
     return tf_nst.load_model("starry_night")
 
 
+def test_a_scene_cut_resets_the_blend_and_nothing_of_the_last_shot_shows_after_it(model):
+    """Two synthetic pans over different photos, cut together: the stabilizer finds the one cut and no
+    other (none inside a pan), and the new shot's first frame is exactly its fresh stylization, nothing
+    of the shot before blended in. With cut detection off the same clip ghosts: the test can fail."""
+    from tf_nst.media import images
+    from tf_nst.video import temporal
+    shots = [temporal.synthetic_clip(images.load_image(DATA / "content" / f"{name}.jpg"), 6, (192, 128))[0]
+             for name in ("tubingen", "golden_gate")]
+    clip = shots[0] + shots[1]
+    stylized = [model.transfer(np.asarray(frame, np.float32)) for frame in clip]
+    stabilizer = temporal.Stabilizer(temporal.TemporalOptions("flow"))
+    outputs = [stabilizer(frame, fresh) for frame, fresh in zip(clip, stylized)]
+    assert stabilizer.cuts == [6], stabilizer.cuts
+    np.testing.assert_array_equal(outputs[6], stylized[6])
+    blind = temporal.Stabilizer(temporal.TemporalOptions("flow", cut_threshold=1.0))
+    ghosted = [blind(frame, fresh) for frame, fresh in zip(clip, stylized)]
+    ghost = np.abs(ghosted[6] - stylized[6]).max(-1) > 10  # levels of the last shot's stylization left
+    assert blind.cuts == [] and ghost.mean() > 0.001, ghost.mean()  # where its flow looked consistent
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("clip_name", ["bigbuckbunny", "pan"])
 def test_flow_halves_the_warping_error_and_keeps_the_style(tmp_path, model, clip_name):

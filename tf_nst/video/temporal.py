@@ -19,6 +19,9 @@ along the motion:
    box) interpolated between S_t's and W's, never down and at most 2x: where S_t and W agree the
    scale is 1, where their textures are uncorrelated it restores the contrast.
    Warps are bicubic (bilinear resampling, repeated frame after frame, blurs too).
+6. scene cuts reset the blend: where the new input frame's gray-level histogram is far from the
+   previous one's (Bhattacharyya distance above ``cut_threshold``), nothing of the previous shot is
+   carried over, even where the flow happens to look consistent (flat sky on both sides of a cut).
 
 :func:`warping_error` is Lai et al. 2018's temporal warping error (mean over frames of the
 non-occluded |O_t - warp(O_{t-1})|, 0..1 scale) with the flow computed on the input frames.
@@ -43,13 +46,15 @@ class TemporalOptions:
     """method: "flow" (stabilize) or "none" (frame by frame); blend: 0..1, how much of the warped
     previous output a visible pixel keeps; flow_preset: OpenCV DIS preset ("ultrafast", "fast",
     "medium"); detail_sigma, detail_window: the variance-preserving blend's detail scale and
-    variance window in pixels (module docstring)."""
+    variance window in pixels; cut_threshold: the histogram distance (0..1) at which a frame starts
+    a new shot (module docstring)."""
 
     method: str = "flow"
     blend: float = 0.8
     flow_preset: str = "fast"
     detail_sigma: float = 2.0
     detail_window: int = 9
+    cut_threshold: float = 0.15
 
     def check(self) -> "TemporalOptions":
         from tf_nst.core.errors import UserError
@@ -59,6 +64,8 @@ class TemporalOptions:
             raise UserError(f"temporal blend must be from 0 to below 1, got {self.blend}")
         if self.flow_preset not in _PRESETS:
             raise UserError(f"unknown flow preset {self.flow_preset!r}; choose one of {', '.join(_PRESETS)}")
+        if not 0.0 < self.cut_threshold <= 1.0:
+            raise UserError(f"cut threshold must be above 0 and at most 1, got {self.cut_threshold}")
         return self
 
 
@@ -79,6 +86,16 @@ class FlowEstimator:
 
     def flow(self, a_gray: np.ndarray, b_gray: np.ndarray) -> np.ndarray:
         return self._dis.calc(a_gray, b_gray, None)
+
+    def histogram(self, gray: np.ndarray) -> np.ndarray:
+        """The normalised 64-bin gray-level histogram that :func:`is_cut` compares."""
+        counts = self._cv2.calcHist([gray], [0], None, [64], [0, 256])
+        return counts / max(float(counts.sum()), 1.0)
+
+    def is_cut(self, previous_histogram: np.ndarray, histogram: np.ndarray, threshold: float) -> bool:
+        """True where two consecutive frames belong to different shots: their gray-level histograms
+        are further apart than ``threshold`` (Bhattacharyya distance, 0 = same, 1 = disjoint)."""
+        return self._cv2.compareHist(previous_histogram, histogram, self._cv2.HISTCMP_BHATTACHARYYA) > threshold
 
 
 def warp(image: np.ndarray, flow: np.ndarray, cubic: bool = False) -> np.ndarray:
@@ -110,20 +127,26 @@ class Stabilizer:
     def __init__(self, options: TemporalOptions = TemporalOptions()):
         self.options = options.check()
         self._flow = FlowEstimator(options.flow_preset) if options.method == "flow" else None
-        self._previous: tuple[np.ndarray, np.ndarray] | None = None  # (input gray, output)
+        self._previous: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None  # (gray, histogram, output)
+        self.cuts: list[int] = []  # indices of the frames that started a new shot
+        self._index = -1
 
     def __call__(self, frame: np.ndarray, stylized: np.ndarray) -> np.ndarray:
         if self._flow is None:
             return stylized
+        self._index += 1
         gray = self._flow.gray(frame)
+        histogram = self._flow.histogram(gray)
         output = np.asarray(stylized, np.float32)
-        if self._previous is not None and self.options.blend > 0:
-            previous_gray, previous_output = self._previous
+        if self._previous is not None and self._flow.is_cut(self._previous[1], histogram, self.options.cut_threshold):
+            self.cuts.append(self._index)
+        elif self._previous is not None and self.options.blend > 0:
+            previous_gray, _, previous_output = self._previous
             backward = self._flow.flow(gray, previous_gray)
             forward = self._flow.flow(previous_gray, gray)
             keep = (self.options.blend * visible(backward, forward)[..., None]).astype(np.float32)
             output = self._blend(output, warp(previous_output, backward, cubic=True), keep)
-        self._previous = (gray, output)
+        self._previous = (gray, histogram, output)
         return output
 
     def _blend(self, fresh: np.ndarray, warped: np.ndarray, keep: np.ndarray) -> np.ndarray:
