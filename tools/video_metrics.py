@@ -5,52 +5,90 @@ python tools/video_metrics.py --input=clip.mp4 --output=stylized.mp4 --style=pai
     both frames, the flow (OpenCV DIS, "medium", finer than the stabilizer's) computed on the
     input frames; gram_ratio: `tf-nst evaluate`'s Gram ratio to the photo's own, averaged over
     --samples evenly spaced frames. Clips or folders of numbered frames; prints one JSON object.
-python tools/video_metrics.py --compare --input=clip.mp4 --model=starry_night --style=...
-  stylizes the clip with --temporal=none and =flow (tf_nst.video.clips.transfer_video) and prints both.
+python tools/video_metrics.py --compare --input=clips/ --model=starry_night --style=... [--max_size=640]
+  stylizes each clip with --temporal=none and =flow (tf_nst.video.clips.transfer_video) and prints both
+  and their ratio, with the fps of each run after its first batch (start-up and tracing left out), as
+  JSON per clip and one Markdown table. --input is a clip,
+  a folder of numbered frames, or a folder of clips (video files and frame folders).
+  --model=universal stylizes with the universal model and --style as its painting (encoded once).
 """
 from __future__ import annotations
 
 import json
 import tempfile
+import time
+from pathlib import Path
 
 from absl import app, flags
 
-import toolkit
+import toolkit  # --style: the painting the Gram ratio is measured against (and --model=universal's
+# style); --output: without --compare, the stylized clip to measure
 
-flags.DEFINE_string("input", str(toolkit.SHARED_DATA / "video" / "bigbuckbunny.mp4"), "Input clip or frame folder.")
-flags.DEFINE_string("model", "starry_night", "With --compare: the model.")
+flags.DEFINE_string("input", str(toolkit.SHARED_DATA / "video" / "bigbuckbunny.mp4"),
+                    "Input clip, folder of numbered frames, or (with --compare) folder of clips.")
+flags.DEFINE_string("model", "starry_night", "With --compare: a bundled or trained model, or 'universal'.")
 flags.DEFINE_bool("compare", False, "Stylize with --temporal=none and =flow and measure both.")
 flags.DEFINE_integer("samples", 6, "Frames sampled for the Gram ratio.")
+flags.DEFINE_integer("max_size", None, "With --compare: shrink frames whose long side is larger.")
 flags.DEFINE_float("blend", None, "With --compare: the temporal blend (default: tf_nst's, TemporalOptions.blend).")
 FLAGS = flags.FLAGS
 
 
-def frames(path: str) -> list:
+def frames(path: str | Path, max_size: int | None = None) -> list:
     from tf_nst.video.clips import VideoSource
-    return list(VideoSource(path).frames())
+    return list(VideoSource(path, max_size=max_size).frames())
+
+
+def clips(path: Path) -> list[Path]:
+    """``path`` itself (a clip or a frame folder), or each clip inside a folder of clips."""
+    from tf_nst.video.clips import is_video
+    if path.is_dir() and not any(p.suffix.lower() in (".png", ".jpg", ".jpeg") for p in path.iterdir()):
+        return sorted(p for p in path.iterdir() if p.is_dir() or is_video(p))
+    return [path]
+
+
+def compare(model, clip: Path, style, options, folder: str) -> dict:
+    from tf_nst.video.clips import transfer_video
+    from tf_nst.video.temporal import TemporalOptions, measure
+    inputs = frames(clip, FLAGS.max_size)
+    results = {}
+    for method in ("none", "flow"):
+        output = f"{folder}/{clip.stem}_{method}"  # a folder of PNG frames: no re-encoding in the measure
+        temporal = TemporalOptions(method) if FLAGS.blend is None else TemporalOptions(method, FLAGS.blend)
+        marks = []  # (frames done, time) after each written frame
+        transfer_video(model, clip, output, options, temporal=temporal,
+                       progress=lambda state: marks.append((state.done, time.perf_counter())))
+        (first, started), (last, ended) = marks[min(3, len(marks) - 2)], marks[-1]  # after the first batch of 4
+        results[method] = {**measure(inputs, frames(output), style, FLAGS.samples),
+                           "fps": round((last - first) / max(ended - started, 1e-9), 2)}
+    results["ratio"] = {key: results["flow"][key] / results["none"][key] for key in ("warping_error", "gram_ratio")}
+    return {"clip": clip.name, "frames": len(inputs), "size": list(inputs[0].shape[1::-1]), **results}
 
 
 def main(_):
     from tf_nst.media import images
-    from tf_nst.video.temporal import measure
     style = images.load_image(FLAGS.style, "style")
-    inputs = frames(FLAGS.input)
     if not FLAGS.compare:
-        print(json.dumps(measure(inputs, frames(FLAGS.output), style, FLAGS.samples)))
+        from tf_nst.video.temporal import measure
+        print(json.dumps(measure(frames(FLAGS.input), frames(FLAGS.output), style, FLAGS.samples)))
         return
     import tf_nst
-    from tf_nst.video.temporal import TemporalOptions
-    from tf_nst.video.clips import transfer_video
+    from tf_nst.transfer.options import TransferOptions
     model = tf_nst.load_model(FLAGS.model)
-    results = {}
+    options = TransferOptions(max_size=FLAGS.max_size, styles=[style] if model.needs_style else ())
+    rows = []
     with tempfile.TemporaryDirectory() as folder:
-        for method in ("none", "flow"):
-            output = f"{folder}/{method}.mp4"
-            options = TemporalOptions(method) if FLAGS.blend is None else TemporalOptions(method, FLAGS.blend)
-            state = transfer_video(model, FLAGS.input, output, temporal=options)
-            results[method] = {**measure(inputs, frames(output), style, FLAGS.samples), "fps": round(state.fps, 2)}
-    results["ratio"] = {key: results["flow"][key] / results["none"][key] for key in ("warping_error", "gram_ratio")}
-    print(json.dumps(results, indent=1))
+        for clip in clips(Path(FLAGS.input)):
+            rows.append(compare(model, clip, style, options, folder))
+            print(json.dumps(rows[-1]), flush=True)
+    print(f"\n| clip ({FLAGS.model}) | frames | warping error, frame by frame | with flow | ratio | "
+          "Gram ratio, frame by frame -> flow | change | fps none / flow |\n|---|---|---|---|---|---|---|---|")
+    for row in rows:
+        none, flow = row["none"], row["flow"]
+        print(f"| {row['clip']}, {row['size'][0]}x{row['size'][1]} | {row['frames']} | {none['warping_error']:.4f} | "
+              f"{flow['warping_error']:.4f} | {row['ratio']['warping_error']:.2f} | {none['gram_ratio']:.3f} -> "
+              f"{flow['gram_ratio']:.3f} | {100 * (row['ratio']['gram_ratio'] - 1):+.1f} % | "
+              f"{none['fps']:.1f} / {flow['fps']:.1f} |")
 
 
 if __name__ == "__main__":
