@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import time
 from typing import Callable, Sequence
 
 import keras
@@ -30,7 +31,8 @@ class StylizeResult:
     """The stylized image, its loss history and why the optimization stopped."""
 
     image: np.ndarray  # [H, W, 3] float32 in 0..255
-    history: list[dict]
+    history: list[dict]  # per step: the loss terms, "step" and "scale" (counted across scales), "seconds" since
+    # stylize() began (the start image and every scale's set-up included)
     stop_reason: str | None = None
 
 
@@ -162,7 +164,7 @@ def stylize(content: np.ndarray, styles: Sequence[np.ndarray], config: ml_collec
     settings = OptimizerSettings(config.optimizer, config.learning_rate, config.beta_1, config.epsilon,
                                  config.clip_pixels, config.line_search)
     history: list[dict] = []
-    image01, stop_reason, offset = None, None, 0
+    image01, stop_reason, offset, started = None, None, 0, time.perf_counter()
     for scale_index, size, steps in scales_to_run(config, content.shape, [s.shape for s in styles]):
         content_s = images_lib.resize_long_side(content, size)
         styles_s = [images_lib.resize_long_side(s, style_side(config, size)) for s in styles]
@@ -186,9 +188,11 @@ def stylize(content: np.ndarray, styles: Sequence[np.ndarray], config: ml_collec
                   f"{steps} {config.optimizer} steps", flush=True)
         progbar = keras.utils.Progbar(steps, stateful_metrics=RelativeTerms.possible_labels(
             [*loss_fn.terms, "total"])) if verbose else None
+        scale_started = time.perf_counter() - started  # records count seconds from the start of stylize()
         result = optimize_image(loss_fn, init, steps, settings,
                                 _progress_callback(progbar, callback, offset), should_stop)
-        history += [{**record, "step": offset + record["step"], "scale": size} for record in result.history]
+        history += [{**record, "step": offset + record["step"], "seconds": scale_started + record["seconds"],
+                     "scale": size} for record in result.history]
         image01, stop_reason = result.image, result.stop_reason
         offset += steps
         if stop_reason:
