@@ -40,14 +40,14 @@ def frames(path: str | Path, max_size: int | None = None) -> list:
 
 
 def clips(path: Path) -> list[Path]:
-    """``path`` itself (a clip or a frame folder), or each clip inside a folder of clips."""
+    """``path`` itself (a clip, or a folder of frames: files only, as VideoSource reads it), or each clip
+    (video file or frame folder) inside a folder of clips."""
     from tf_nst.video.clips import is_video
-    if path.is_dir() and not any(p.suffix.lower() in (".png", ".jpg", ".jpeg") for p in path.iterdir()):
-        return sorted(p for p in path.iterdir() if p.is_dir() or is_video(p))
-    return [path]
+    inside = sorted(p for p in path.iterdir() if p.is_dir() or is_video(p)) if path.is_dir() else []
+    return inside or [path]
 
 
-def compare(model, clip: Path, style, options, folder: str) -> dict:
+def compare(model, clip: Path, style, options, folder: str, features) -> dict:
     from tf_nst.video.clips import transfer_video
     from tf_nst.video.temporal import TemporalOptions, measure
     inputs = frames(clip, FLAGS.max_size)
@@ -59,7 +59,7 @@ def compare(model, clip: Path, style, options, folder: str) -> dict:
         transfer_video(model, clip, output, options, temporal=temporal,
                        progress=lambda state: marks.append((state.done, time.perf_counter())))
         (first, started), (last, ended) = marks[min(3, len(marks) - 2)], marks[-1]  # after the first batch of 4
-        results[method] = {**measure(inputs, frames(output), style, FLAGS.samples),
+        results[method] = {**measure(inputs, frames(output), style, FLAGS.samples, features=features),
                            "fps": round((last - first) / max(ended - started, 1e-9), 2)}
     results["ratio"] = {key: results["flow"][key] / results["none"][key] for key in ("warping_error", "gram_ratio")}
     return {"clip": clip.name, "frames": len(inputs), "size": list(inputs[0].shape[1::-1]), **results}
@@ -73,13 +73,14 @@ def main(_):
         print(json.dumps(measure(frames(FLAGS.input), frames(FLAGS.output), style, FLAGS.samples)))
         return
     import tf_nst
+    from tf_nst.perceptual.metrics import QualityFeatures
     from tf_nst.transfer.options import TransferOptions
-    model = tf_nst.load_model(FLAGS.model)
+    model, features = tf_nst.load_model(FLAGS.model), QualityFeatures()  # one compiled VGG19 for every clip
     options = TransferOptions(max_size=FLAGS.max_size, styles=[style] if model.needs_style else ())
     rows = []
     with tempfile.TemporaryDirectory() as folder:
         for clip in clips(Path(FLAGS.input)):
-            rows.append(compare(model, clip, style, options, folder))
+            rows.append(compare(model, clip, style, options, folder, features))
             print(json.dumps(rows[-1]), flush=True)
     print(f"\n| clip ({FLAGS.model}) | frames | warping error, frame by frame | with flow | ratio | "
           "Gram ratio, frame by frame -> flow | change | fps none / flow |\n|---|---|---|---|---|---|---|---|")

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import ml_collections
 
-from tf_nst.core.cpu import native_bf16
 from tf_nst.core.errors import UserError
+from tf_nst.perceptual.backbones import resolve_precision
 
 #: Peak resident memory of `tf-nst stylize` = BASE_MB + MB_PER_MEGAPIXEL[precision] * megapixels at the
 #: output size, fitted to `python tools/benchmark.py --tables=memory` (VGG19; bf16: the default at 512,
@@ -41,10 +41,7 @@ def available_mb() -> float | None:
 def optimization_mb(config: ml_collections.ConfigDict, height: int, width: int) -> float:
     """Estimated peak resident MB of optimizing a ``height`` x ``width`` image with ``config``."""
     megapixels = height * width / 1e6
-    precision = config.precision
-    if precision == "auto":  # what backbones.auto_precision picks on a CPU, without starting TensorFlow
-        precision = "mixed_bfloat16" if native_bf16() else "float32"
-    per_megapixel = MB_PER_MEGAPIXEL[precision] + (LBFGS_MB_PER_MEGAPIXEL if config.optimizer == "lbfgs" else 0.0)
+    per_megapixel = MB_PER_MEGAPIXEL[resolve_precision(config.precision)] + (LBFGS_MB_PER_MEGAPIXEL if config.optimizer == "lbfgs" else 0.0)
     return BASE_MB + per_megapixel * megapixels
 
 

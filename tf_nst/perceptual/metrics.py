@@ -40,19 +40,21 @@ def _distances(measured: dict, style_measured: dict) -> dict[str, float]:
     return distances
 
 
+def _grams(features: dict[str, tf.Tensor]) -> dict[str, tf.Tensor]:
+    """The Gram matrix [C, C] per layer of :data:`STYLE_LAYERS`, of one image's features."""
+    return {layer: gram_matrix(features[layer])[0] for layer in STYLE_LAYERS}
+
+
 def _measured(extractor: FeatureExtractor, batch: tf.Tensor) -> dict[str, tf.Tensor]:
     """What :func:`compare` reads of an image: the Gram matrix per style layer and the content
     layer's features (not the large early feature maps, which nothing reads once their Gram is made)."""
     features = extractor(batch)
-    return {**{layer: gram_matrix(features[layer])[0] for layer in STYLE_LAYERS},
-            CONTENT_LAYER: features[CONTENT_LAYER][0]}
+    return {**_grams(features), CONTENT_LAYER: features[CONTENT_LAYER][0]}
 
 
 def gram_distances(extractor: FeatureExtractor, image: np.ndarray, style: np.ndarray) -> dict[str, float]:
     """Relative Gram error of ``image`` to ``style`` per layer of :data:`STYLE_LAYERS`."""
-    image_features, style_features = extractor(tf.constant(image[None])), extractor(tf.constant(style[None]))
-    return _distances({layer: gram_matrix(image_features[layer]) for layer in STYLE_LAYERS},
-                      {layer: gram_matrix(style_features[layer]) for layer in STYLE_LAYERS})
+    return _distances(_grams(extractor(tf.constant(image[None]))), _grams(extractor(tf.constant(style[None]))))
 
 
 def luminance_ssim(image: np.ndarray, reference: np.ndarray) -> float:

@@ -235,11 +235,13 @@ def synthetic_clip(photo: np.ndarray, frames: int, size: tuple[int, int], motion
 
 
 def measure(inputs: list[np.ndarray], outputs: list[np.ndarray], style: np.ndarray, samples: int = 6,
-            flows: list[np.ndarray] | None = None, weights_dir: str | None = None) -> dict[str, float]:
+            flows: list[np.ndarray] | None = None, weights_dir: str | None = None,
+            features: metrics.QualityFeatures | None = None) -> dict[str, float]:
     """Warping error (:func:`warping_error`) and the mean Gram ratio to the photo's own
-    (:func:`tf_nst.perceptual.metrics.evaluate`) over ``samples`` evenly spaced frames."""
+    (:func:`tf_nst.perceptual.metrics.evaluate`) over ``samples`` evenly spaced frames; ``features``: a
+    :class:`~tf_nst.perceptual.metrics.QualityFeatures` to reuse when measuring many clips."""
     picks = np.linspace(0, len(outputs) - 1, min(samples, len(outputs))).round().astype(int)
-    features = metrics.QualityFeatures(weights_dir)
+    features = features or metrics.QualityFeatures(weights_dir)
     ratios = [metrics.evaluate(np.asarray(outputs[i], np.float32), np.asarray(inputs[i], np.float32), style,
                                features=features)["gram_ratio_to_content"] for i in picks]
     return {"warping_error": warping_error(inputs, outputs, flows=flows), "gram_ratio": float(np.mean(ratios))}
