@@ -73,6 +73,26 @@ def test_a_scene_cut_resets_the_blend_and_nothing_of_the_last_shot_shows_after_i
     assert blind.cuts == [] and ghost.mean() > 0.001, ghost.mean()  # where its flow looked consistent
 
 
+def test_the_warping_error_within_shots_leaves_out_only_the_frame_that_starts_a_new_shot(quality_features):
+    """The same two pans cut together, measured as they are (output = input): the cut is found at
+    frame 6 and nowhere else, its frame's error (two unrelated photos compared) is far above every
+    within-shot frame's, and the within-shot error is the mean of the others."""
+    from tf_nst.media import images
+    from tf_nst.video import temporal
+    shots = [temporal.synthetic_clip(images.load_image(DATA / "content" / f"{name}.jpg"), 6, (192, 128))[0]
+             for name in ("tubingen", "golden_gate")]
+    clip = shots[0] + shots[1]
+    assert temporal.shot_starts(clip) == [6]
+    errors = temporal.frame_warping_errors(clip, clip)
+    assert len(errors) == len(clip) - 1
+    inside = errors[:5] + errors[6:]
+    assert errors[5] > 3 * max(inside), errors
+    style = images.load_image(DATA / "styles" / "starry_night.jpg")
+    measured = temporal.measure(clip, clip, style, samples=1, features=quality_features)
+    assert measured["cuts"] == [6] and measured["frame_errors"] == errors
+    assert abs(measured["warping_error_within_shots"] - float(np.mean(inside))) < 1e-9
+    assert abs(measured["warping_error"] - float(np.mean(errors))) < 1e-9
+
 @pytest.mark.slow
 @pytest.mark.parametrize("clip_name", ["bigbuckbunny", "pan"])
 def test_flow_halves_the_warping_error_and_keeps_the_style(tmp_path, model, quality_features, clip_name):

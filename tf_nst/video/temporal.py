@@ -171,6 +171,14 @@ def warping_error(inputs: Iterable[np.ndarray], outputs: Iterable[np.ndarray], f
     warp(O_{t-1})| (0..1 scale) over pixels visible in both frames, the flow computed on the input
     frames (or given: ``flows`` yields the backward flow of each frame t >= 1, e.g. the known
     motion of a synthetic clip, with every pixel whose flow stays inside the frame visible)."""
+    errors = frame_warping_errors(inputs, outputs, flow_preset, flows)
+    return float(np.mean(errors)) if errors else 0.0
+
+
+def frame_warping_errors(inputs: Iterable[np.ndarray], outputs: Iterable[np.ndarray], flow_preset: str = "medium",
+                         flows: Iterable[np.ndarray] | None = None) -> list[float]:
+    """The warping error of each frame t >= 1 (:func:`warping_error` is their mean): where in a clip
+    the flicker is, for a per-frame error curve."""
     estimator = FlowEstimator(flow_preset)
     flows = iter(flows) if flows is not None else None
     errors, previous = [], None
@@ -188,7 +196,19 @@ def warping_error(inputs: Iterable[np.ndarray], outputs: Iterable[np.ndarray], f
             difference = np.abs(output - warp(previous_output, backward)).mean(-1)
             errors.append(float(difference[mask].mean()) if mask.any() else 0.0)
         previous = (gray, output)
-    return float(np.mean(errors)) if errors else 0.0
+    return errors
+
+
+def shot_starts(inputs: Iterable[np.ndarray], threshold: float = TemporalOptions.cut_threshold) -> list[int]:
+    """Frames t >= 1 that begin a new shot by the stabilizer's test (:meth:`FlowEstimator.is_cut`): the
+    warping error across a cut compares unrelated pictures, which no stabilizer should carry over."""
+    estimator, starts, previous = FlowEstimator(), [], None
+    for index, frame in enumerate(inputs):
+        histogram = estimator.histogram(estimator.gray(frame))
+        if previous is not None and estimator.is_cut(previous, histogram, threshold):
+            starts.append(index)
+        previous = histogram
+    return starts
 
 
 def _inside(backward: np.ndarray) -> np.ndarray:
@@ -239,9 +259,16 @@ def measure(inputs: list[np.ndarray], outputs: list[np.ndarray], style: np.ndarr
             features: metrics.QualityFeatures | None = None) -> dict[str, float]:
     """Warping error (:func:`warping_error`) and the mean Gram ratio to the photo's own
     (:func:`tf_nst.perceptual.metrics.evaluate`) over ``samples`` evenly spaced frames; ``features``: a
-    :class:`~tf_nst.perceptual.metrics.QualityFeatures` to reuse when measuring many clips."""
+    :class:`~tf_nst.perceptual.metrics.QualityFeatures` to reuse when measuring many clips; also the
+    warping error of each frame t >= 1 ("frame_errors"), the frames that start a shot ("cuts",
+    :func:`shot_starts`) and the warping error without them ("warping_error_within_shots")."""
     picks = np.linspace(0, len(outputs) - 1, min(samples, len(outputs))).round().astype(int)
     features = features or metrics.QualityFeatures(weights_dir)
     ratios = [metrics.evaluate(np.asarray(outputs[i], np.float32), np.asarray(inputs[i], np.float32), style,
                                features=features)["gram_ratio_to_content"] for i in picks]
-    return {"warping_error": warping_error(inputs, outputs, flows=flows), "gram_ratio": float(np.mean(ratios))}
+    errors = frame_warping_errors(inputs, outputs, flows=flows)
+    cuts = set(shot_starts(inputs))
+    within = [error for t, error in enumerate(errors, 1) if t not in cuts]
+    return {"warping_error": float(np.mean(errors)) if errors else 0.0,
+            "warping_error_within_shots": float(np.mean(within)) if within else 0.0, "cuts": sorted(cuts),
+            "gram_ratio": float(np.mean(ratios)), "frame_errors": errors}
