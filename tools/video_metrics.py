@@ -52,12 +52,17 @@ def clips(path: Path) -> list[Path]:
     return inside or [path]
 
 
+def strip_start(frame_count: int) -> int:
+    """The first frame of the --figure strip: --strip frames from the middle of the clip."""
+    return max(0, (frame_count - FLAGS.strip) // 2)
+
+
 def compare(model, clip: Path, style, options, folder: str, features) -> dict:
     from tf_nst.video.clips import transfer_video
     from tf_nst.video.temporal import TemporalOptions, measure
     inputs = frames(clip, FLAGS.max_size)
     results, strips, curves = {}, {}, {}
-    start = max(0, (len(inputs) - FLAGS.strip) // 2)
+    start = strip_start(len(inputs))
 
     def middle(clip_frames: list) -> list:
         return clip_frames[start:start + FLAGS.strip]
@@ -99,8 +104,8 @@ def write_figure(path: str, rows: list[dict], strips: list[dict], curves: list[d
         axis = figure.add_subplot(grid[4 * index + 3])
         for name, label in (("none", "frame by frame"), ("flow", "--temporal=flow")):
             axis.plot(range(1, len(curve[name]) + 1), curve[name], label=label, linewidth=1)
-        middle_start = (row["frames"] - FLAGS.strip) // 2
-        axis.axvspan(middle_start, middle_start + FLAGS.strip - 1, color="0.9")  # the strip's frames
+        start = strip_start(row["frames"])
+        axis.axvspan(start, start + len(strip["input"]) - 1, color="0.9")  # the strip's frames
         axis.set_xlabel("frame")
         axis.set_ylabel("warping error")
         axis.legend(fontsize=8)

@@ -267,8 +267,8 @@ def measure(inputs: list[np.ndarray], outputs: list[np.ndarray], style: np.ndarr
     ratios = [metrics.evaluate(np.asarray(outputs[i], np.float32), np.asarray(inputs[i], np.float32), style,
                                features=features)["gram_ratio_to_content"] for i in picks]
     errors = frame_warping_errors(inputs, outputs, flows=flows)
-    cuts = set(shot_starts(inputs))
+    cuts = shot_starts(inputs)
     within = [error for t, error in enumerate(errors, 1) if t not in cuts]
     return {"warping_error": float(np.mean(errors)) if errors else 0.0,
-            "warping_error_within_shots": float(np.mean(within)) if within else 0.0, "cuts": sorted(cuts),
+            "warping_error_within_shots": float(np.mean(within)) if within else 0.0, "cuts": cuts,
             "gram_ratio": float(np.mean(ratios)), "frame_errors": errors}
