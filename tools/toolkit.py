@@ -74,3 +74,16 @@ def save_panels(panels, columns: int, default_path: str, cell_size: tuple[float,
 def resize_for_panel(image):
     from tf_nst.media import images
     return images.resize_long_side(image, FLAGS.size)
+
+
+def frames(path: str | Path, max_size: int | None = None) -> list:
+    from tf_nst.video.clips import VideoSource
+    return list(VideoSource(path, max_size=max_size).frames())
+
+
+def clips(path: Path) -> list[Path]:
+    """``path`` itself (a clip, or a folder of frames: files only, as VideoSource reads it), or each clip
+    (video file or frame folder) inside a folder of clips."""
+    from tf_nst.video.clips import is_video
+    inside = sorted(p for p in path.iterdir() if p.is_dir() or is_video(p)) if path.is_dir() else []
+    return inside or [path]

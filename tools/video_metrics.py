@@ -12,7 +12,9 @@ python tools/video_metrics.py --compare --input=clips/ --model=starry_night --st
   a folder of numbered frames, or a folder of clips (video files and frame folders).
   --model=universal stylizes with the universal model and --style as its painting (encoded once).
   --figure=strip.png also draws, per clip, --strip consecutive frames of the input and of both methods
-  and the per-frame warping error of both (the strip's frames shaded).
+  and the per-frame warping error of both (the strip's frames shaded). --second_view (on by default)
+  adds the warping error within shots measured with Farneback's flow instead of DIS: the stabilizer
+  warps with DIS, so the DIS-measured error partly measures it against itself.
 """
 from __future__ import annotations
 
@@ -35,21 +37,10 @@ flags.DEFINE_integer("max_size", None, "With --compare: shrink frames whose long
 flags.DEFINE_float("blend", None, "With --compare: the temporal blend (default: tf_nst's, TemporalOptions.blend).")
 flags.DEFINE_string("figure", None, "With --compare: write a PNG with, per clip, a strip of consecutive frames "
                     "(input, frame by frame, with flow) and the per-frame warping error of both.")
+flags.DEFINE_bool("second_view", True, "With --compare: also the warping error within shots with Farneback's "
+                  "flow, which the stabilizer (DIS) does not use.")
 flags.DEFINE_integer("strip", 5, "Consecutive frames (from the middle of each clip) in the --figure strip.", lower_bound=2)
 FLAGS = flags.FLAGS
-
-
-def frames(path: str | Path, max_size: int | None = None) -> list:
-    from tf_nst.video.clips import VideoSource
-    return list(VideoSource(path, max_size=max_size).frames())
-
-
-def clips(path: Path) -> list[Path]:
-    """``path`` itself (a clip, or a folder of frames: files only, as VideoSource reads it), or each clip
-    (video file or frame folder) inside a folder of clips."""
-    from tf_nst.video.clips import is_video
-    inside = sorted(p for p in path.iterdir() if p.is_dir() or is_video(p)) if path.is_dir() else []
-    return inside or [path]
 
 
 def strip_start(frame_count: int) -> int:
@@ -60,7 +51,7 @@ def strip_start(frame_count: int) -> int:
 def compare(model, clip: Path, style, options, folder: str, features) -> dict:
     from tf_nst.video.clips import transfer_video
     from tf_nst.video.temporal import TemporalOptions, measure
-    inputs = frames(clip, FLAGS.max_size)
+    inputs = toolkit.frames(clip, FLAGS.max_size)
     results, strips, curves = {}, {}, {}
     start = strip_start(len(inputs))
 
@@ -73,14 +64,24 @@ def compare(model, clip: Path, style, options, folder: str, features) -> dict:
         transfer_video(model, clip, output, options, temporal=temporal,
                        progress=lambda state: marks.append((state.done, time.perf_counter())))
         (first, started), (last, ended) = marks[min(3, len(marks) - 2)], marks[-1]  # after the first batch of 4
-        outputs = frames(output)
-        results[method] = {**measure(inputs, outputs, style, FLAGS.samples, features=features),
+        outputs = toolkit.frames(output)
+        results[method] = {**measure(inputs, outputs, style, FLAGS.samples, features=features,
+                                     second_view=FLAGS.second_view),
                            "fps": round((last - first) / max(ended - started, 1e-9), 2)}
         strips[method], curves[method] = middle(outputs), results[method].pop("frame_errors")
     results["ratio"] = {key: results["flow"][key] / results["none"][key]
-                        for key in ("warping_error", "warping_error_within_shots", "gram_ratio")}
+                        for key in ("warping_error", "warping_error_within_shots", "warping_error_farneback",
+                                    "gram_ratio") if key in results["flow"]}
     return ({"clip": clip.name, "frames": len(inputs), "size": list(inputs[0].shape[1::-1]), **results},
             {"input": middle(inputs), **strips}, curves)
+
+
+def second_view(row: dict) -> str:
+    """The Farneback warping errors of a --compare row and their ratio, or "-" without --second_view."""
+    if "warping_error_farneback" not in row["ratio"]:
+        return "-"
+    return (f"{row['none']['warping_error_farneback']:.4f} -> {row['flow']['warping_error_farneback']:.4f}: "
+            f"{row['ratio']['warping_error_farneback']:.2f}")
 
 
 def write_figure(path: str, rows: list[dict], strips: list[dict], curves: list[dict]) -> None:
@@ -121,7 +122,7 @@ def main(_):
     style = images.load_image(FLAGS.style, "style")
     if not FLAGS.compare:
         from tf_nst.video.temporal import measure
-        result = measure(frames(FLAGS.input), frames(FLAGS.output), style, FLAGS.samples)
+        result = measure(toolkit.frames(FLAGS.input), toolkit.frames(FLAGS.output), style, FLAGS.samples)
         result.pop("frame_errors")
         print(json.dumps(result))
         return
@@ -132,21 +133,23 @@ def main(_):
     options = TransferOptions(max_size=FLAGS.max_size, styles=[style] if model.needs_style else ())
     rows, strips, curves = [], [], []
     with tempfile.TemporaryDirectory() as folder:
-        for clip in clips(Path(FLAGS.input)):
+        for clip in toolkit.clips(Path(FLAGS.input)):
             row, strip, curve = compare(model, clip, style, options, folder, features)
             rows.append(row), strips.append(strip), curves.append(curve)
             print(json.dumps(row), flush=True)
     if FLAGS.figure:
         write_figure(FLAGS.figure, rows, strips, curves)
     print(f"\n| clip ({FLAGS.model}) | frames | warping error, frame by frame | with flow | ratio | "
-          "within shots (cuts left out): ratio | Gram ratio, frame by frame -> flow | change | fps none / flow |"
-          "\n|---|---|---|---|---|---|---|---|---|")
+          "within shots (cuts left out): ratio | second view (Farneback flow, within shots): ratio | "
+          "Gram ratio, frame by frame -> flow | change | fps none / flow |"
+          "\n|---|---|---|---|---|---|---|---|---|---|")
     for row in rows:
         none, flow = row["none"], row["flow"]
         print(f"| {row['clip']}, {row['size'][0]}x{row['size'][1]} | {row['frames']} | {none['warping_error']:.4f} | "
               f"{flow['warping_error']:.4f} | {row['ratio']['warping_error']:.2f} | "
               f"{none['warping_error_within_shots']:.4f} -> {flow['warping_error_within_shots']:.4f}: "
-              f"{row['ratio']['warping_error_within_shots']:.2f} ({len(none['cuts'])} cuts) | {none['gram_ratio']:.3f} -> "
+              f"{row['ratio']['warping_error_within_shots']:.2f} ({len(none['cuts'])} cuts) | "
+              f"{second_view(row)} | {none['gram_ratio']:.3f} -> "
               f"{flow['gram_ratio']:.3f} | {100 * (row['ratio']['gram_ratio'] - 1):+.1f} % | "
               f"{none['fps']:.1f} / {flow['fps']:.1f} |")
 

@@ -70,21 +70,29 @@ class TemporalOptions:
 
 
 _PRESETS = {"ultrafast": 0, "fast": 1, "medium": 2}  # cv2.DISOPTICAL_FLOW_PRESET_*
+#: Flows the measure can use: DIS "medium" (its default, finer than the stabilizer's DIS) and
+#: Farneback's polynomial-expansion flow, a second view that shares nothing with DIS (Farneback
+#: 2003; pyramid of 4 levels at scale 0.5, 15 px window, 3 iterations, 5 px polynomials, sigma 1.2).
+MEASURE_FLOWS = ("medium", "farneback")
+_FARNEBACK = (0.5, 4, 15, 3, 5, 1.2, 0)
 
 
 class FlowEstimator:
-    """Dense flow between RGB uint8 frames (DIS on grayscale); ``flow(a, b)[y, x]`` is where the
-    pixel (x, y) of ``a`` is found in ``b``, minus (x, y)."""
+    """Dense flow between RGB uint8 frames (DIS on grayscale, or Farneback for measuring:
+    ``preset="farneback"``); ``flow(a, b)[y, x]`` is where the pixel (x, y) of ``a`` is found in
+    ``b``, minus (x, y)."""
 
     def __init__(self, preset: str = "fast"):
         import cv2
         self._cv2 = cv2
-        self._dis = cv2.DISOpticalFlow_create(_PRESETS[preset])
+        self._dis = None if preset == "farneback" else cv2.DISOpticalFlow_create(_PRESETS[preset])
 
     def gray(self, frame: np.ndarray) -> np.ndarray:
         return self._cv2.cvtColor(np.ascontiguousarray(frame, np.uint8), self._cv2.COLOR_RGB2GRAY)
 
     def flow(self, a_gray: np.ndarray, b_gray: np.ndarray) -> np.ndarray:
+        if self._dis is None:
+            return self._cv2.calcOpticalFlowFarneback(a_gray, b_gray, None, *_FARNEBACK)
         return self._dis.calc(a_gray, b_gray, None)
 
     def histogram(self, gray: np.ndarray) -> np.ndarray:
@@ -256,19 +264,30 @@ def synthetic_clip(photo: np.ndarray, frames: int, size: tuple[int, int], motion
 
 def measure(inputs: list[np.ndarray], outputs: list[np.ndarray], style: np.ndarray, samples: int = 6,
             flows: list[np.ndarray] | None = None, weights_dir: str | None = None,
-            features: metrics.QualityFeatures | None = None) -> dict[str, float]:
+            features: metrics.QualityFeatures | None = None, second_view: bool = False) -> dict[str, float]:
     """Warping error (:func:`warping_error`) and the mean Gram ratio to the photo's own
     (:func:`tf_nst.perceptual.metrics.evaluate`) over ``samples`` evenly spaced frames; ``features``: a
     :class:`~tf_nst.perceptual.metrics.QualityFeatures` to reuse when measuring many clips; also the
     warping error of each frame t >= 1 ("frame_errors"), the frames that start a shot ("cuts",
-    :func:`shot_starts`) and the warping error without them ("warping_error_within_shots")."""
+    :func:`shot_starts`) and the warping error without them ("warping_error_within_shots").
+
+    ``second_view``: also the warping error within shots with Farneback's flow instead of DIS
+    ("warping_error_farneback"): the stabilizer's own flow is DIS, so a DIS-measured error partly
+    measures the stabilizer's agreement with itself (with DIS "medium" in the stabilizer the DIS
+    error fell by 26 % on the tuning clips, the Farneback one by 6 %: docs/guides/video.md)."""
     picks = np.linspace(0, len(outputs) - 1, min(samples, len(outputs))).round().astype(int)
     features = features or metrics.QualityFeatures(weights_dir)
     ratios = [metrics.evaluate(np.asarray(outputs[i], np.float32), np.asarray(inputs[i], np.float32), style,
                                features=features)["gram_ratio_to_content"] for i in picks]
     errors = frame_warping_errors(inputs, outputs, flows=flows)
     cuts = shot_starts(inputs)
-    within = [error for t, error in enumerate(errors, 1) if t not in cuts]
-    return {"warping_error": float(np.mean(errors)) if errors else 0.0,
-            "warping_error_within_shots": float(np.mean(within)) if within else 0.0, "cuts": cuts,
-            "gram_ratio": float(np.mean(ratios)), "frame_errors": errors}
+
+    def within_shots(frame_errors: list[float]) -> float:
+        kept = [error for t, error in enumerate(frame_errors, 1) if t not in cuts]
+        return float(np.mean(kept)) if kept else 0.0
+    result = {"warping_error": float(np.mean(errors)) if errors else 0.0,
+              "warping_error_within_shots": within_shots(errors), "cuts": cuts,
+              "gram_ratio": float(np.mean(ratios)), "frame_errors": errors}
+    if second_view:
+        result["warping_error_farneback"] = within_shots(frame_warping_errors(inputs, outputs, "farneback"))
+    return result
