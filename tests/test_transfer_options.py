@@ -61,7 +61,7 @@ def test_contact_sheet_shows_every_model_and_painting(tmp_path):
     result = run_cli("sheet", f"--input={PHOTO}", f"--output={out}", "--tile=96", "--columns=4")
     assert result.returncode == 0, result.stderr
     page = images.load_image(out)
-    count = 1 + len(model_files.bundled_networks()) + ("universal" in model_files.bundled_models()) * len(
+    count = 1 + len(model_files.bundled_networks()) + len(model_files.universal_models()) * len(
         images.BUNDLED_PAINTINGS)
     photo = images.resize_long_side(images.load_image(PHOTO), 96)
     h, w = photo.shape[:2]

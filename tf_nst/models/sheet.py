@@ -9,7 +9,7 @@ from PIL import Image, ImageDraw
 
 from tf_nst.media import images as images_lib
 from tf_nst.models.loading import load_model
-from tf_nst.networks.store import style_models
+from tf_nst.networks.store import style_models, universal_models
 from tf_nst.transfer.options import TransferOptions
 from tf_nst.transfer.pipeline import transfer_image
 
@@ -41,7 +41,7 @@ def model_sheet(photo: np.ndarray, models_dir: str | Path | None = None, tile: i
     and by the universal model with each of ``paintings``."""
     small = images_lib.resize_long_side(photo, tile) if max(photo.shape[:2]) > tile else photo
     tiles = [("photo", small)]
-    for name in sorted(style_models(models_dir), key=lambda n: n == "universal"):  # networks, then paintings
+    for name in sorted(style_models(models_dir), key=lambda n: n in universal_models()):  # networks, then paintings
         model = load_model(name, precision, weights_dir, models_dir)
         if model.needs_style:
             for painting, painting_path in paintings.items():

@@ -14,7 +14,9 @@ from tf_nst.core.errors import UserError
 from tf_nst.media.images import write_atomically
 
 BUNDLED_DIR = Path(__file__).resolve().parents[1] / "models"
+#: The bundled any-painting model (VGG19 decoders); trained ones are told by their kind.
 UNIVERSAL = "universal"
+UNIVERSAL_KIND = "universal_decoders"
 
 
 def bundled_models() -> list[str]:
@@ -32,6 +34,17 @@ def bundled_styles() -> dict[str, str]:
     return styles
 
 
+@functools.lru_cache(maxsize=1)
+def universal_models() -> list[str]:
+    """The bundled any-painting models (kind ``universal_decoders``: they take a style image)."""
+    return [name for name in bundled_models() if read_metadata(BUNDLED_DIR / f"{name}.npz").get("kind") == UNIVERSAL_KIND]
+
+
+def takes_style(name_or_dir: str | Path, models_dir: str | Path | None = None) -> bool:
+    """True for a model that takes any painting as its style (universal decoders, by their file's kind)."""
+    return read_metadata(locate_model(name_or_dir, models_dir)[0]).get("kind") == UNIVERSAL_KIND
+
+
 def _multistyle_files() -> set[str]:
     """The bundled model files that are multi-style networks (their styles stand for them)."""
     return set(bundled_styles().values())
@@ -39,8 +52,8 @@ def _multistyle_files() -> set[str]:
 
 def bundled_networks() -> list[str]:
     """Every bundled style, as ``--model`` takes it: the styles of the multi-style networks and the
-    single-style networks (all bundled models but ``universal``, each named after its style)."""
-    skipped = _multistyle_files() | {UNIVERSAL}
+    single-style networks (all bundled models but the universal ones, each named after its style)."""
+    skipped = _multistyle_files() | set(universal_models())
     return sorted(set(bundled_styles()) | {name for name in bundled_models() if name not in skipped})
 
 

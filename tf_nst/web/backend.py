@@ -86,7 +86,11 @@ class PageBackend:
         """Bundled models (``universal`` first: any painting; a bundled multi-style network by its
         styles), then those in ``models_dir``."""
         names = model_files.style_models(self.settings.models_dir)
-        return sorted(names, key=lambda name: (name != model_files.UNIVERSAL, name))
+        return sorted(names, key=lambda name: (name != model_files.UNIVERSAL, not self.takes_painting(name), name))
+
+    def takes_painting(self, name: str) -> bool:
+        """True for a universal model (the page then asks for a painting)."""
+        return model_files.takes_style(name, self.settings.models_dir)
 
     def model(self, name: str):
         """The loaded model of that name (loaded once)."""
@@ -123,7 +127,7 @@ class PageBackend:
             photo = np.clip(np.rint(images.resize_long_side(photo.astype(np.float32), size)), 0, 255).astype(np.uint8)
         model = self.model(model_name)
         options = TransferOptions(strength=strength, preserve_color=COLORS.get(colours, colours))
-        if model_name == model_files.UNIVERSAL:
+        if model.needs_style:
             options.styles = [self._encoded_painting(model, painting_path, options.style_size)]
         mask = self.mask(photo, region)
         result = transfer_image(model, photo, options.check(model), mask, out_dtype=np.uint8)

@@ -82,13 +82,13 @@ def _result(label: str, elem_id: str, **kwargs) -> gr.Image:
 
 def _fast_tab(backend: PageBackend, preview) -> None:
     names = backend.model_names()
-    default = next((name for name in names if name != model_files.UNIVERSAL), names[0])
+    default = next((name for name in names if not backend.takes_painting(name)), names[0])
     with gr.Row():
         with gr.Column():
             photo, _ = _upload("Photo", "fast_photo", preview)
             model = gr.Dropdown(names, value=default, label="Model", elem_id="fast_model",
                                 info="a bundled or trained network, or universal: any painting")
-            painting, painting_row = _upload("Painting", "fast_painting", preview, default == model_files.UNIVERSAL)
+            painting, painting_row = _upload("Painting", "fast_painting", preview, backend.takes_painting(default))
             strength = gr.Slider(0.0, 1.0, 1.0, step=0.05, label="Strength", elem_id="fast_strength")
             colours = gr.Radio(list(COLORS), value=next(iter(COLORS)), label="Colours")
             region = gr.Radio(list(REGIONS), value=next(iter(REGIONS)), label="Stylize",
@@ -100,7 +100,8 @@ def _fast_tab(backend: PageBackend, preview) -> None:
             result = _result("Result", "fast_result")
             mask = _result("Mask (tinted: stylized)", "fast_mask", visible=False)
             gr.Examples([[str(EXAMPLES / "chelsea.jpg")]], inputs=[photo], label="Example photo")
-    model.change(lambda name: gr.update(visible=name == model_files.UNIVERSAL), model, painting_row, queue=False, api_name=False)
+    model.change(lambda name: gr.update(visible=backend.takes_painting(name)), model, painting_row, queue=False,
+                 api_name=False)
     region.change(lambda choice: gr.update(visible=REGIONS[choice] is not None), region, mask, queue=False, api_name=False)
     run.click(_on_page(backend.transfer), [photo, model, painting, strength, colours, region, size], [result, mask],
               concurrency_id="fast", concurrency_limit=1, api_name="transfer")
