@@ -127,7 +127,7 @@ def main(argv: list[str]) -> int:
     if not FLAGS.input or not FLAGS.output:
         raise UserError("give --input and --output (or --list_models)")
     model_name = "universal" if FLAGS.style and not FLAGS["model"].present else FLAGS.model
-    model_files.locate_model(model_name, FLAGS.models_dir)  # an unknown name is a one-line error before TensorFlow starts
+    model_files.locate_model(model_name, FLAGS.models_dir)  # unknown: a one-line error before TensorFlow starts
     option_fields = _options(model_name)
     spec, mask_options = common.mask_request()
     source, target = Path(FLAGS.input), Path(FLAGS.output)

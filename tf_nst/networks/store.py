@@ -37,7 +37,8 @@ def bundled_styles() -> dict[str, str]:
 @functools.lru_cache(maxsize=1)
 def universal_models() -> list[str]:
     """The bundled any-painting models (kind ``universal_decoders``: they take a style image)."""
-    return [name for name in bundled_models() if read_metadata(BUNDLED_DIR / f"{name}.npz").get("kind") == UNIVERSAL_KIND]
+    return [name for name in bundled_models()
+            if read_metadata(BUNDLED_DIR / f"{name}.npz").get("kind") == UNIVERSAL_KIND]
 
 
 def takes_style(name_or_dir: str | Path, models_dir: str | Path | None = None) -> bool:
