@@ -182,3 +182,17 @@ def test_gatys2016_reaches_the_quality_bar_at_256px(tmp_path):
     numbers = json.loads(evaluation.stdout.strip().splitlines()[-1])
     assert numbers["gram_ratio_to_content"] <= 0.45, numbers
     assert numbers["ssim_luminance"] >= 0.25, numbers
+
+
+def test_a_listing_read_by_a_reader_that_leaves_early_ends_quietly():
+    """`tf-nst transfer --list_models | head -1`: the reader closes the pipe before the listing is
+    written; the command exits 141 (as a shell reports SIGPIPE) with no traceback."""
+    read, write = os.pipe()
+    os.close(read)  # the reader is gone before anything is written
+    try:
+        result = subprocess.run([sys.executable, "-m", "tf_nst.cli.main", "transfer", "--list_models"], cwd=REPO,
+                                stdout=write, stderr=subprocess.PIPE, text=True, timeout=120,
+                                env={**os.environ, "PYTHONPATH": str(REPO)})
+    finally:
+        os.close(write)
+    assert result.returncode == 141 and "Traceback" not in result.stderr, result.stderr[-500:]

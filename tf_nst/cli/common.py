@@ -16,6 +16,7 @@ from tf_nst.core.errors import UserError
 
 FLAGS = flags.FLAGS
 EXIT_USAGE, EXIT_FAILED, EXIT_INTERRUPTED = 2, 1, 130
+EXIT_BROKEN_PIPE = 128 + 13  # SIGPIPE, as a shell reports a pipe reader that left
 
 
 def define_weights_flag() -> None:
@@ -143,6 +144,9 @@ def run(command: str, main: Callable[[list[str]], int | None], argv: list[str]) 
             fail(command, str(error))
         except KeyboardInterrupt:
             fail(command, "interrupted", EXIT_INTERRUPTED)
+        except BrokenPipeError:  # the reader went away (`tf-nst transfer --list_models | head -1`)
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nothing left to flush at exit
+            sys.exit(EXIT_BROKEN_PIPE)
 
     # Ctrl-C (and a polite kill) must save the current image even when a parent shell started
     # us with SIGINT ignored, as background jobs are.
