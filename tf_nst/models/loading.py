@@ -23,9 +23,7 @@ def load_model(name_or_dir: str | Path, precision: str = "auto", weights_dir: st
     try:
         kind = store.read_metadata(path).get("kind", "transform_net")
         if kind == "universal_decoders":
-            model = load_universal(path, precision, weights_dir)
-            model.name = path.parent.name if path.name == "model.npz" else path.stem  # a training folder's name
-            return model
+            return load_universal(path, precision, weights_dir)
         network, metadata = transform_net.load_weights(path, precision)
     except (OSError, ValueError, KeyError) as error:
         raise UserError(f"{path} is not a tf_nst model file ({type(error).__name__})") from None

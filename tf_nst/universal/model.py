@@ -101,10 +101,11 @@ class UniversalModel:
     needs_style = True
 
     def __init__(self, decoder_set, metadata: dict, precision: str, weights_dir: str | None = None,
-                 encoders: dict | None = None, style_encoder=None):
+                 encoders: dict | None = None, style_encoder=None, name: str = "universal"):
         """``decoder_set`` holds a ``decoder_LEVEL`` layer per level; ``encoders`` (one extractor
-        per level, truncated there) and ``style_encoder`` (all levels) default to VGG19's."""
-        self.metadata, self.precision, self.name = metadata, precision, "universal"
+        per level, truncated there) and ``style_encoder`` (all levels) default to VGG19's; ``name``
+        names it in messages."""
+        self.metadata, self.precision, self.name = metadata, precision, name
         self.levels = tuple(metadata["levels"])
         self.decoders = {level: decoder_set.get_layer(f"decoder_{level}") for level in self.levels}
         self.encoders = encoders or {level: FeatureExtractor("vgg19", [level], precision, weights_dir)
@@ -364,17 +365,20 @@ class UniversalModel:
 def load_universal(path: str | Path, precision: str, weights_dir: str | None = None) -> UniversalModel:
     """The decoders in ``path`` (written by ``tf-nst train --config=li2017_universal``), on VGG19;
     or, for ``encoder: light`` (``--config=wang2020_light_universal``), with the light encoder
-    trained beside them, which then replaces VGG19 (no ImageNet weights needed)."""
+    trained beside them, which then replaces VGG19 (no ImageNet weights needed). The model is named
+    after its file (a training folder's model.npz: after the folder)."""
     weights, metadata = read_weights(path)
     levels = tuple(metadata["levels"])
+    path = Path(path)
+    name = path.parent.name if path.name == "model.npz" else path.stem
     if metadata.get("encoder", "vgg19") == "light":
         with dtype_policy(precision):
             model = light_encoder.build_light_universal(levels, metadata["width"], metadata["encoder_width"])
         model.set_weights(weights)
         encoder = model.get_layer("light_encoder")
         return UniversalModel(model, metadata, precision, encoders=light_encoder.level_extractors(model, levels),
-                              style_encoder=light_encoder.LightFeatures(encoder, levels, levels))
+                              style_encoder=light_encoder.LightFeatures(encoder, levels, levels), name=name)
     with dtype_policy(precision):
         decoder_set = build_decoder_set(levels, metadata["width"])
     decoder_set.set_weights(weights)
-    return UniversalModel(decoder_set, metadata, precision, weights_dir)
+    return UniversalModel(decoder_set, metadata, precision, weights_dir, name=name)
