@@ -13,6 +13,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from tf_nst.core import cpu
+
+cpu.enable_onednn()  # as tf-nst does, before any test imports TensorFlow (inherited by subprocesses)
+
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"
 DATA = SHARED / "data"

@@ -9,6 +9,9 @@ from absl import flags
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
+from tf_nst.core import cpu  # noqa: E402
+
+cpu.enable_onednn()  # as tf-nst does: the tools measure what the command runs
 SHARED_DATA = REPO.parent / "shared" / "data"
 
 flags.DEFINE_string("content", str(SHARED_DATA / "content" / "tubingen.jpg"), "Content photo.")

@@ -4,6 +4,8 @@ from __future__ import annotations
 import importlib
 import sys
 
+from tf_nst.core import cpu
+
 SUBCOMMANDS = {
     "stylize": "optimization-based style transfer (Gatys et al.) from a config preset",
     "evaluate": "print Gram distance to a style, content distance and SSIM as JSON",
@@ -29,6 +31,7 @@ def main(argv: list[str] | None = None) -> None:
         print(f"tf-nst: error: unknown subcommand {command!r}; choose one of {', '.join(SUBCOMMANDS)}",
               file=sys.stderr)
         sys.exit(2)
+    cpu.enable_onednn()  # before any subcommand imports TensorFlow
     module = importlib.import_module(f"tf_nst.cli.{command}")
     sys.modules["__main__"].__doc__ = module.__doc__  # absl prints it as the --help text
     module.run([f"tf-nst {command}"] + argv[2:])

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import platform
+import sys
 from pathlib import Path
 
 # oneDNN ISA caps under which bf16 matrix instructions stay off.
@@ -37,8 +38,9 @@ def isa_cap() -> str:
 
 
 def native_bf16() -> bool:
-    """True where this CPU multiplies bf16 in hardware (AMX or AVX512-BF16) and oneDNN may use it."""
-    if isa_cap() in ISAS_WITHOUT_BF16:
+    """True where this CPU multiplies bf16 in hardware (AMX or AVX512-BF16) and oneDNN may use it (with
+    ``TF_ENABLE_ONEDNN_OPTS=0`` Eigen's bf16 convolutions are emulated: ~8x slower than float32 here)."""
+    if isa_cap() in ISAS_WITHOUT_BF16 or convolution_engine() == "Eigen":  # Eigen emulates bf16
         return False
     flags = _flags()
     return "amx_bf16" in flags or "avx512_bf16" in flags
@@ -64,4 +66,34 @@ def describe_cpu() -> str:
     cap = isa_cap()
     capped = f", capped by ONEDNN_MAX_CPU_ISA={cap}" if cap else ""
     return (f"{_cpuinfo('model name') or platform.processor() or platform.machine()}, {os.cpu_count()} cores, has {'/'.join(has) or 'no AVX2'}; "
-            f"runs as {cpu_class()}{capped}")
+            f"runs as {cpu_class()}{capped}, convolutions by {convolution_engine()}")
+
+
+def enable_onednn() -> bool:
+    """Ask TensorFlow for its oneDNN kernels on every x86 CPU, before TensorFlow is imported.
+
+    TensorFlow turns oneDNN on by itself only on CPUs with AVX512-VNNI, AVX512-BF16 or AMX; on an
+    AVX2-only CPU it falls back to Eigen's convolutions, which run VGG ~1.4x slower there and hand
+    every large tensor back to the kernel when it is freed, so each optimization step faults its
+    gigabytes of activations in again (issue 31: a third of the CPU time in the kernel). oneDNN's AVX2
+    kernels and its pooled allocator fix both. The entry points (``tf-nst``, ``app.py``, the tests)
+    call this; a ``TF_ENABLE_ONEDNN_OPTS`` the user set is kept, and once TensorFlow is imported it is
+    too late (False is returned and nothing changes).
+    """
+    if "tensorflow" in sys.modules:
+        return False
+    os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")
+    return True
+
+
+#: The CPU flags on which TensorFlow turns oneDNN on by itself (its own default since TF 2.9).
+ONEDNN_BY_DEFAULT_FLAGS = ("avx512_vnni", "avx512_bf16", "avx_vnni", "amx_tile", "amx_bf16", "amx_int8")
+
+
+def convolution_engine() -> str:
+    """"oneDNN" or "Eigen": which kernels TensorFlow's convolutions use in a process started with this
+    environment (``TF_ENABLE_ONEDNN_OPTS`` if set, else TensorFlow's default for this CPU); no import."""
+    asked = os.environ.get("TF_ENABLE_ONEDNN_OPTS", "").strip().lower()
+    if asked:
+        return "Eigen" if asked in ("0", "false") else "oneDNN"
+    return "oneDNN" if _flags() & set(ONEDNN_BY_DEFAULT_FLAGS) else "Eigen"
