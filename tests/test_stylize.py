@@ -186,6 +186,33 @@ def test_half_size_style_term_falls_and_refuses_regions(content_image, style_ima
         stylize(small, [style_image, style_image], config, verbose=False, style_regions=[region, 1 - region])
 
 
+def test_full_size_depth_matches_deeper_layers_on_the_half_size_image_only(content_image, style_image):
+    """Terms on layers below config.full_size_depth equal the same terms computed by hand on the image
+    at half size; the full-size pass stops at that layer; a config without a half-size term is refused."""
+    from tf_nst.perceptual import losses
+    from tf_nst.perceptual.backbones import FeatureExtractor
+    config = preset("default", image_size=128, full_size_depth="relu3_1", precision="float32")
+    photo = images.resize_long_side(content_image, 128)
+    painting = images.resize_long_side(style_image, 128)
+    loss_fn = build_perceptual_loss(config, photo, [painting])
+    assert loss_fn.extractor.layers == ("relu1_1", "relu2_1", "relu3_1")
+    assert isinstance(loss_fn.terms["content"][1], losses.AtHalfSize)
+    image = tf.constant(images.resize(style_image, photo.shape[1::-1])[None] / 255.0, tf.float32)
+    half = losses.half_size(image) * 255.0
+    deep = FeatureExtractor("vgg19", ["relu4_2"], "float32")
+    expected = config.content_weight * losses.content_loss(
+        deep(half)["relu4_2"], deep(losses.half_size(tf.constant(photo[None])))["relu4_2"], "mean")
+    assert float(loss_fn(image)["content"]) == pytest.approx(float(expected), rel=1e-4)
+    shallow_layers = ["relu1_1", "relu2_1", "relu3_1"]  # each keeps its 1/5 share of the default's five
+    shallow = FeatureExtractor("vgg19", shallow_layers, "float32")
+    ours, theirs = shallow(image * 255.0), shallow(tf.constant(painting[None]))
+    expected = config.style_weight * sum(0.2 * losses.gram_loss(
+        losses.gram_matrix(ours[layer]), losses.gram_matrix(theirs[layer]), "gatys") for layer in shallow_layers)
+    assert float(loss_fn(image)["style"]) == pytest.approx(float(expected), rel=1e-4)
+    with pytest.raises(UserError, match="full_size_depth .* needs config.half_size_style_weight > 0"):
+        config_lib.validate(preset("default", full_size_depth="relu3_1", half_size_style_weight=0.0))
+
+
 def test_the_loss_plot_has_a_panel_per_term_even_where_a_scale_lacks_one(tmp_path, content_image, style_image):
     """The default's coarse scale is too small for its half-size style term: that term is in the
     history only from the full scale on, and the plot still draws every term (it raised KeyError)."""

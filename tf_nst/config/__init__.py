@@ -102,6 +102,11 @@ def base_config() -> ml_collections.ConfigDict:
     # holds the coarse statistics a large image's full-size Grams let drift (VGG is not scale-invariant);
     # off for images under 64 px.
     config.half_size_style_weight = 0.0
+    # The deepest layer computed on the full-size image ("" = every layer): content and style layers
+    # below it are matched only on the image at half size, by the half-size terms (needs
+    # half_size_style_weight > 0 and no MRF term). Deep layers see coarse statistics, which a half-size
+    # image holds, and cost most of VGG19's full-size work (relu3_1: ~3x fewer multiply-adds per step).
+    config.full_size_depth = ""
     # Weight of the Laplacian loss (0 = off): mean squared difference of the image's and the photo's
     # 3x3 Laplacians after laplacian_pool x laplacian_pool average pooling (Li et al. 2017), divided by
     # the photo's mean squared Laplacian; keeps edges and fine structure, most on smooth photos.
@@ -334,6 +339,10 @@ def validate(config: ml_collections.ConfigDict) -> ml_collections.ConfigDict:
         raise UserError(f"config.save_every must be a non-negative integer, got {config.save_every!r}")
     _non_negative(config, "mrf_weight")
     _non_negative(config, "half_size_style_weight")
+    # full_size_depth: an unknown layer name is refused, with the valid ones, when the loss is built.
+    if config.full_size_depth and (config.half_size_style_weight <= 0 or config.mrf_weight > 0):
+        raise UserError("config.full_size_depth matches the deeper layers at half size: it needs "
+                        "config.half_size_style_weight > 0 and config.mrf_weight = 0")
     _non_negative(config, "laplacian_weight")
     _positive_int(config, "laplacian_pool", 1, 8)
     if config.mrf_weight > 0:

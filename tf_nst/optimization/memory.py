@@ -12,10 +12,11 @@ from tf_nst.perceptual.backbones import resolve_precision
 
 #: Peak resident memory of `tf-nst stylize` = BASE_MB + MB_PER_MEGAPIXEL[precision] * megapixels at the
 #: output size, fitted to `python tools/benchmark.py --tables=memory` (VGG19; bf16: the default at 512,
-#: 1024 and 2048 px within 8 %; float32, whose activations are twice as large: the default at 1024 px,
-#: 4475 MB under ONEDNN_MAX_CPU_ISA=AVX2); L-BFGS keeps its history of image-sized vectors on top.
+#: 1024 and 2048 px within 8 %; float32, whose activations are twice as large: the default at 1024 px
+#: under ONEDNN_MAX_CPU_ISA=AVX2 on four photos of 0.66-1.05 MP, 3560-5608 MB, the largest
+#: per megapixel 5150 MB at 0.89 MP); L-BFGS keeps its history of image-sized vectors on top.
 BASE_MB = 1100.0
-MB_PER_MEGAPIXEL = {"mixed_bfloat16": 2250.0, "float32": 4300.0}
+MB_PER_MEGAPIXEL = {"mixed_bfloat16": 2250.0, "float32": 4500.0}
 LBFGS_MB_PER_MEGAPIXEL = 550.0
 
 

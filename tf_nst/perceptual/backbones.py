@@ -107,6 +107,11 @@ def resolve_layer(backbone: str, name: str) -> str:
     return resolved
 
 
+def layer_depth(backbone: str, name: str) -> int:
+    """How deep ``name`` (any alias) sits in ``backbone``: its index among the model's layers."""
+    return _layer_names(backbone).index(resolve_layer(backbone, name))
+
+
 @contextlib.contextmanager
 def python_random_preserved(seed: int | None = None):
     """Keras initializers without a seed draw one from Python's ``random``, so building a model

@@ -183,20 +183,23 @@ class LaplacianLoss:
         return tf.reduce_mean(tf.square(laplacian(images * 255.0, self.pool) - self.target)) / self.energy
 
 
-class HalfSizeStyleLoss:
-    """A Gram style loss on the image at half its size, against the style at half its size: keeps the
-    style's statistics at the scale of a coarser synthesis while a large image is refined (VGG's
-    Grams are not scale-invariant, so matching them at full size alone lets coarse ones drift)."""
+class AtHalfSize:
+    """A feature term (content or Gram style) taken on the image at half its size, against targets at
+    half size. A style term there keeps the style's statistics at the scale of a coarser synthesis
+    while a large image is refined (VGG's Grams are not scale-invariant, so matching them at full size
+    alone lets coarse ones drift); deep terms there cost a quarter of their full-size work
+    (``config.full_size_depth``). :class:`PerceptualLoss` runs one half-size pass for all of them."""
 
-    needs_image = True
+    def __init__(self, term):
+        self.term = term
 
-    def __init__(self, extractor: FeatureExtractor, style_term: GramStyleLoss):
-        self.extractor = extractor
-        self.style_term = style_term
+    def __call__(self, half_features: Mapping[str, tf.Tensor]) -> tf.Tensor:
+        return self.term(half_features)
 
-    def __call__(self, images: tf.Tensor) -> tf.Tensor:
-        half = tf.nn.avg_pool2d(images, 2, 2, "VALID")
-        return self.style_term(self.extractor(half * 255.0))
+
+def half_size(images: tf.Tensor) -> tf.Tensor:
+    """2x2 average pooling: the image at half size, as the half-size terms and their targets see it."""
+    return tf.nn.avg_pool2d(tf.cast(images, tf.float32), 2, 2, "VALID")
 
 
 class PerceptualLoss:
@@ -206,11 +209,14 @@ class PerceptualLoss:
     is called on the feature dict, or on the image if it has ``needs_image = True``.
     Calling returns a dict of the weighted terms plus their sum under "total". When training a
     network, ``content_targets`` (features of the batch's own photos) go to the :class:`ContentLoss`
-    terms instead of their fixed targets.
+    terms instead of their fixed targets. :class:`AtHalfSize` terms share one pass of
+    ``half_extractor`` (default: ``extractor``) over the image at half size.
     """
 
-    def __init__(self, extractor: FeatureExtractor, terms: Mapping[str, tuple[float, object]]):
+    def __init__(self, extractor: FeatureExtractor, terms: Mapping[str, tuple[float, object]],
+                 half_extractor: FeatureExtractor | None = None):
         self.extractor = extractor
+        self.half_extractor = half_extractor or extractor
         self.terms = {name: (float(weight), loss) for name, (weight, loss) in terms.items() if weight > 0}
         #: True when a term keeps state that follows the image (see :meth:`refresh`).
         self.stateful = any(hasattr(loss, "refresh") for _, loss in self.terms.values())
@@ -227,9 +233,13 @@ class PerceptualLoss:
                  style_index: tf.Tensor | None = None) -> dict[str, tf.Tensor]:
         """``style_index`` picks one of the stacked style targets (:meth:`GramStyleLoss.set_stacked_targets`)."""
         features = self.extractor(images01 * 255.0)
+        half_features = (self.half_extractor(half_size(images01) * 255.0)
+                         if any(isinstance(loss, AtHalfSize) for _, loss in self.terms.values()) else None)
         values = {}
         for name, (weight, loss) in self.terms.items():
-            if getattr(loss, "needs_image", False):
+            if isinstance(loss, AtHalfSize):
+                values[name] = weight * loss(half_features)
+            elif getattr(loss, "needs_image", False):
                 values[name] = weight * loss(images01)
             elif content_targets is not None and isinstance(loss, ContentLoss):
                 values[name] = weight * loss(features, content_targets)

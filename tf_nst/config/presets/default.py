@@ -8,6 +8,10 @@ quality in seconds, the universal network's stylization refined by a short optim
   balance at every size; a second Gram term on the image at half size holds the style's coarse
   statistics, which full-size Grams alone let drift on large images; a Laplacian term relative
   to the photo's own keeps its fine structure (smooth photos, such as the bundled cat, lose it first).
+* Eight Adam steps of 0.02 at full size (half the steps of 0.01 before: the same quality by
+  ``tf-nst evaluate`` at 512 and at 1024 px, half the full-size work), with relu5_1 matched only on
+  the half-size image (``full_size_depth``): its full-size Gram weighs little and costs VGG19's deepest
+  convolutions. 1024 px in float32 on 2 AVX2 cores: 128 s instead of 237 s (docs/measurements/optimization.md).
 * ``tools/time_to_quality.py`` measures it against the paper presets and the TF tutorial's recipe.
 """
 from tf_nst.config import base_config
@@ -20,14 +24,15 @@ def get_config():
     config.style_loss = "gatys"
     config.style_weight = 1e3
     config.half_size_style_weight = 3e3
+    config.full_size_depth = "relu4_2"
     config.laplacian_weight = 5e12
     config.laplacian_pool = 2
     config.optimizer = "adam"
-    config.learning_rate = 0.01
+    config.learning_rate = 0.02
     config.init = "universal"
     config.scales = (0.5, 1.0)
     config.coarse_steps = (1,)
-    config.steps = 16
+    config.steps = 8
     config.scale_detail = True
     config.image_size = 512
     return config
