@@ -48,3 +48,14 @@ def test_precision_auto_takes_no_bf16_from_eigen_which_emulates_it(monkeypatch):
     monkeypatch.setenv("TF_ENABLE_ONEDNN_OPTS", "1")
     hardware = bool(cpu._flags() & {"amx_bf16", "avx512_bf16"}) and cpu.isa_cap() not in cpu.ISAS_WITHOUT_BF16
     assert cpu.native_bf16() == hardware
+
+
+@pytest.mark.parametrize("subcommand, expected", [("stylize", "1"), ("train", "1"), ("transfer", None)])
+def test_tf_nst_asks_for_onednn_for_the_subcommands_with_backward_passes_only(subcommand, expected):
+    code = ("import os\nfrom tf_nst.cli import main\ntry:\n    main.main(['tf-nst', sys.argv[1], '--helpshort'])\n"
+            "except SystemExit:\n    pass\nprint(os.environ.get('TF_ENABLE_ONEDNN_OPTS'))")
+    env = {key: value for key, value in os.environ.items() if key != "TF_ENABLE_ONEDNN_OPTS"}
+    done = subprocess.run([sys.executable, "-c", "import sys\n" + code, subcommand], env=env, capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split()[-1] == str(expected)

@@ -11,7 +11,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 from tf_nst.core import cpu  # noqa: E402
 
-cpu.enable_onednn()  # as tf-nst does: the tools measure what the command runs
+cpu.enable_onednn()  # as tf-nst stylize/train/serve do (forward-only commands keep TensorFlow's choice)
 SHARED_DATA = REPO.parent / "shared" / "data"
 
 flags.DEFINE_string("content", str(SHARED_DATA / "content" / "tubingen.jpg"), "Content photo.")
