@@ -21,12 +21,17 @@ print(predicted, _pywrap_util_port.IsMklEnabled(), enabled_now, cpu.enable_onedn
 """
 
 
-def _probe(mode: str, **environment: str) -> list[str]:
+def _python(code: str, argument: str, **environment: str) -> list[str]:
+    """The words ``code`` prints in a fresh Python, without the TF_ENABLE_ONEDNN_OPTS the tests set."""
     env = {key: value for key, value in os.environ.items() if key != "TF_ENABLE_ONEDNN_OPTS"}
     env.update(environment)
-    done = subprocess.run([sys.executable, "-c", PROBE, mode], env=env, capture_output=True, text=True, timeout=300)
+    done = subprocess.run([sys.executable, "-c", code, argument], env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
     return done.stdout.split()
+
+
+def _probe(mode: str, **environment: str) -> list[str]:
+    return _python(PROBE, mode, **environment)
 
 
 def test_the_engine_predicted_without_importing_tensorflow_is_the_one_it_picks():
@@ -52,10 +57,6 @@ def test_precision_auto_takes_no_bf16_from_eigen_which_emulates_it(monkeypatch):
 
 @pytest.mark.parametrize("subcommand, expected", [("stylize", "1"), ("train", "1"), ("transfer", None)])
 def test_tf_nst_asks_for_onednn_for_the_subcommands_with_backward_passes_only(subcommand, expected):
-    code = ("import os\nfrom tf_nst.cli import main\ntry:\n    main.main(['tf-nst', sys.argv[1], '--helpshort'])\n"
+    code = ("import os, sys\nfrom tf_nst.cli import main\ntry:\n    main.main(['tf-nst', sys.argv[1], '--helpshort'])\n"
             "except SystemExit:\n    pass\nprint(os.environ.get('TF_ENABLE_ONEDNN_OPTS'))")
-    env = {key: value for key, value in os.environ.items() if key != "TF_ENABLE_ONEDNN_OPTS"}
-    done = subprocess.run([sys.executable, "-c", "import sys\n" + code, subcommand], env=env, capture_output=True,
-                          text=True, timeout=300)
-    assert done.returncode == 0, done.stderr[-2000:]
-    assert done.stdout.split()[-1] == str(expected)
+    assert _python(code, subcommand)[-1] == str(expected)

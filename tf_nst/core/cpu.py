@@ -76,9 +76,9 @@ def enable_onednn() -> bool:
     AVX2-only CPU it falls back to Eigen's convolutions, which run VGG ~1.4x slower there and hand
     every large tensor back to the kernel when it is freed, so each optimization step faults its
     gigabytes of activations in again (issue 31: a third of the CPU time in the kernel). oneDNN's AVX2
-    kernels and its pooled allocator fix both. The entry points with backward passes (``tf-nst stylize``,
-    ``train``, ``serve``, ``app.py``, the tests) call this; a ``TF_ENABLE_ONEDNN_OPTS`` the user set is kept, and once TensorFlow is imported it is
-    too late (False is returned and nothing changes).
+    kernels and its pooled allocator fix both. The entry points with backward passes (``tf-nst
+    stylize``, ``train``, ``serve``, ``app.py``, the tests) call this; a ``TF_ENABLE_ONEDNN_OPTS`` the
+    user set is kept, and once TensorFlow is imported it is too late (False is returned, nothing changes).
     """
     if "tensorflow" in sys.modules:
         return False

@@ -40,8 +40,7 @@ def build_perceptual_loss(config: ml_collections.ConfigDict, content: np.ndarray
     half_extractor = extractor = FeatureExtractor(config.backbone, layers, config.precision, weights_dir)
     half_size_terms = (config.kind == "optimization" and config.half_size_style_weight > 0 and config.style_layers
                        and content is not None and min(content.shape[:2]) >= MIN_HALF_SIZE_TERM)
-    style_weights = dict(zip(config.style_layers, config.style_layer_weights or
-                             (1.0 / len(config.style_layers),) * len(config.style_layers))) if config.style_layers else {}
+    style_weights = losses.layer_shares(config.style_layers, config.style_layer_weights)
     content_at_half = False
     if half_size_terms and config.get("full_size_depth", ""):
         depth = layer_depth(config.backbone, config.full_size_depth)

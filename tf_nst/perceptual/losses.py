@@ -76,7 +76,8 @@ def laplacian(images: tf.Tensor, pool: int) -> tf.Tensor:
     return tf.nn.depthwise_conv2d(images, tf.tile(kernel, [1, 1, 3, 1]), [1, 1, 1, 1], "VALID")
 
 
-def _layer_weights(layers: Sequence[str], weights: Sequence[float]) -> dict[str, float]:
+def layer_shares(layers: Sequence[str], weights: Sequence[float]) -> dict[str, float]:
+    """Each layer's weight: ``weights`` in order, or equal shares summing to 1 where none are given."""
     weights = tuple(weights) or (1.0 / max(1, len(layers)),) * len(layers)
     return dict(zip(layers, (float(w) for w in weights)))
 
@@ -85,7 +86,7 @@ class ContentLoss:
     """Weighted sum over layers of :func:`content_loss` against fixed target features."""
 
     def __init__(self, layers: Sequence[str], layer_weights: Sequence[float] = (), form: str = "half_sum"):
-        self.layer_weights = _layer_weights(layers, layer_weights)
+        self.layer_weights = layer_shares(layers, layer_weights)
         self.form = form
         self.targets: dict[str, tf.Tensor] = {}
 
@@ -107,7 +108,7 @@ class GramStyleLoss:
     """
 
     def __init__(self, layers: Sequence[str], layer_weights: Sequence[float] = (), form: str = "gatys"):
-        self.layer_weights = _layer_weights(layers, layer_weights)
+        self.layer_weights = layer_shares(layers, layer_weights)
         self.form = form
         self.target_grams: dict[str, tf.Tensor] = {}
         self.regions: list[tuple[tf.Tensor, dict[str, tf.Tensor]]] = []  # (mask [1, H, W, 1], target Grams)
@@ -220,6 +221,8 @@ class PerceptualLoss:
         self.terms = {name: (float(weight), loss) for name, (weight, loss) in terms.items() if weight > 0}
         #: True when a term keeps state that follows the image (see :meth:`refresh`).
         self.stateful = any(hasattr(loss, "refresh") for _, loss in self.terms.values())
+        #: True when a term needs the half-size pass.
+        self.needs_half_size = any(isinstance(loss, AtHalfSize) for _, loss in self.terms.values())
 
     def refresh(self, images01: tf.Tensor) -> None:
         """Let terms with state that follows the image (MRF patch matches) update it."""
@@ -233,8 +236,7 @@ class PerceptualLoss:
                  style_index: tf.Tensor | None = None) -> dict[str, tf.Tensor]:
         """``style_index`` picks one of the stacked style targets (:meth:`GramStyleLoss.set_stacked_targets`)."""
         features = self.extractor(images01 * 255.0)
-        half_features = (self.half_extractor(half_size(images01) * 255.0)
-                         if any(isinstance(loss, AtHalfSize) for _, loss in self.terms.values()) else None)
+        half_features = self.half_extractor(half_size(images01) * 255.0) if self.needs_half_size else None
         values = {}
         for name, (weight, loss) in self.terms.items():
             if isinstance(loss, AtHalfSize):

@@ -11,7 +11,8 @@ quality in seconds, the universal network's stylization refined by a short optim
 * Eight Adam steps of 0.02 at full size (half the steps of 0.01 before: the same quality by
   ``tf-nst evaluate`` at 512 and at 1024 px, half the full-size work), with relu5_1 matched only on
   the half-size image (``full_size_depth``): its full-size Gram weighs little and costs VGG19's deepest
-  convolutions. 1024 px in float32 on 2 AVX2 cores: 128 s instead of 237 s (docs/measurements/optimization.md).
+  convolutions. 1024 px in float32 under ONEDNN_MAX_CPU_ISA=AVX2 on 2 cores: 128 s instead of 237 s
+  (docs/measurements/optimization.md).
 * ``tools/time_to_quality.py`` measures it against the paper presets and the TF tutorial's recipe.
 """
 from tf_nst.config import base_config
